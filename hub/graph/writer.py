@@ -1,0 +1,177 @@
+"""The one writer path: validate records, batch them by kind, MERGE them idempotently.
+
+Every ingest (demo seed, connectors, API mutations) writes through :class:`GraphWriter`.
+Nodes of a batch are written before its edges, so an edge always finds its ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.errors import InputError
+from hub.graph.cypher.writes import MERGE_EDGES, MERGE_NODES
+from hub.graph.store import GraphStore
+from hub.model import (
+    ANY,
+    NODE_KIND_BY_LABEL,
+    REL_KIND_BY_TYPE,
+    EdgeRecord,
+    NodeRecord,
+    Record,
+)
+
+MAX_BATCH = 10_000
+"""FalkorDB runs writes one at a time; bigger batches stall readers (CYPHER.md)."""
+
+_SCALARS = (str, int, float, bool)
+
+
+@dataclass(slots=True)
+class WriteReport:
+    """What a write did. ``written`` counts records created or changed."""
+
+    nodes: int = 0
+    edges: int = 0
+    unchanged: int = 0
+    dangling_edges: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def written(self) -> int:
+        return self.nodes + self.edges - self.unchanged
+
+    def add(self, other: WriteReport) -> None:
+        self.nodes += other.nodes
+        self.edges += other.edges
+        self.unchanged += other.unchanged
+        self.dangling_edges += other.dangling_edges
+        for kind, count in other.by_kind.items():
+            self.by_kind[kind] += count
+
+
+def _check_value(where: str, name: str, value: Any) -> None:
+    if value is None or isinstance(value, _SCALARS):
+        return
+    if isinstance(value, list | tuple) and all(isinstance(v, _SCALARS) for v in value):
+        return
+    raise InputError(
+        f"{where}: field {name!r} holds a {type(value).__name__}; "
+        "only strings, numbers, booleans and lists of them can be stored"
+    )
+
+
+def _rev(props: dict[str, Any]) -> str:
+    blob = json.dumps(props, sort_keys=True, ensure_ascii=False, default=list)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def node_row(record: NodeRecord) -> dict[str, Any]:
+    """Validate a node record and turn it into a writer row. Raises InputError."""
+    kind = NODE_KIND_BY_LABEL.get(record.label)
+    where = f"{record.label} {record.id}"
+    if kind is None:
+        raise InputError(f"{where}: unknown node kind {record.label!r}")
+    if not record.id.startswith(kind.prefix + ":"):
+        raise InputError(f"{where}: id must start with {kind.prefix!r}: (use model.stable_id)")
+    unknown = set(record.props) - set(kind.fields)
+    if unknown:
+        raise InputError(f"{where}: unknown fields {sorted(unknown)}; {kind.label} has {kind.fields}")
+    props: dict[str, Any] = {}
+    for name, value in record.props.items():
+        _check_value(where, name, value)
+        if value is not None:
+            props[name] = list(value) if isinstance(value, tuple) else value
+    props.update(record.sharing.as_props())
+    props.update(kind=kind.label, source=record.provenance.source,
+                 source_ref=record.provenance.source_ref)
+    props["rev"] = _rev(props)
+    return {"id": record.id, "rev": props["rev"], "ingested_at": record.provenance.ingested_at,
+            "props": props}
+
+
+def edge_row(record: EdgeRecord) -> dict[str, Any]:
+    """Validate an edge record and turn it into a writer row. Raises InputError."""
+    kind = REL_KIND_BY_TYPE.get(record.type)
+    where = f"{record.type} {record.source_id}->{record.target_id}"
+    if kind is None:
+        raise InputError(f"{where}: unknown relationship type {record.type!r}")
+    for end, allowed in ((record.source_id, kind.sources), (record.target_id, kind.targets)):
+        if allowed != ANY and not any(
+            end.startswith(NODE_KIND_BY_LABEL[label].prefix + ":") for label in allowed
+        ):
+            raise InputError(f"{where}: {end} is not a {' or '.join(allowed)}")
+    unknown = set(record.props) - set(kind.fields)
+    if unknown:
+        raise InputError(f"{where}: unknown fields {sorted(unknown)}; {kind.type} has {kind.fields}")
+    props: dict[str, Any] = {}
+    for name, value in record.props.items():
+        _check_value(where, name, value)
+        if value is not None:
+            props[name] = list(value) if isinstance(value, tuple) else value
+    props.update(record.sharing.as_props())
+    props.update(kind=kind.type, source=record.provenance.source,
+                 source_ref=record.provenance.source_ref)
+    props["rev"] = _rev(props)
+    return {"id": record.id, "source": record.source_id, "target": record.target_id,
+            "rev": props["rev"], "ingested_at": record.provenance.ingested_at, "props": props}
+
+
+class GraphWriter:
+    """Writes validated records in batches of at most :data:`MAX_BATCH` rows per statement."""
+
+    def __init__(self, store: GraphStore, batch_size: int = 5_000) -> None:
+        if not 1 <= batch_size <= MAX_BATCH:
+            raise InputError(f"batch size must be between 1 and {MAX_BATCH}, not {batch_size}")
+        self._store = store
+        self._batch_size = batch_size
+
+    async def write(
+        self, records: Iterable[Record], progress: Callable[[int], None] | None = None
+    ) -> WriteReport:
+        """Validate every record first, then write nodes, then edges.
+
+        A record that fails validation raises InputError before anything is written, so a bad
+        batch never lands half-way. ``progress`` is told how many records each statement wrote.
+        """
+        nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        edges: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for record in records:
+            if isinstance(record, NodeRecord):
+                nodes[record.label].append(node_row(record))
+            else:
+                edges[record.type].append(edge_row(record))
+        report = WriteReport()
+        for label, rows in nodes.items():
+            for chunk in _chunks(_dedupe(rows), self._batch_size):
+                result = await self._store.run(MERGE_NODES[label], {"rows": chunk})
+                report.nodes += len(chunk)
+                report.unchanged += int(result[0]["unchanged"])
+                report.by_kind[label] += len(chunk)
+                if progress:
+                    progress(len(chunk))
+        for rel_type, rows in edges.items():
+            for chunk in _chunks(_dedupe(rows), self._batch_size):
+                result = await self._store.run(MERGE_EDGES[rel_type], {"rows": chunk})
+                total = int(result[0]["total"])
+                report.edges += total
+                report.dangling_edges += len(chunk) - total
+                report.unchanged += int(result[0]["unchanged"])
+                report.by_kind[rel_type] += total
+                if progress:
+                    progress(len(chunk))
+        return report
+
+
+def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the last row per id: one MERGE per id within a statement keeps counts exact."""
+    return list({row["id"]: row for row in rows}.values())
+
+
+def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield list(rows[start:start + size])

@@ -1,0 +1,106 @@
+"""Hub settings: the only module that reads the environment (``HUB_*`` variables)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from hub.errors import ConfigError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the hub can be configured with, with production-safe defaults.
+
+    Build it with :func:`load_settings` (from the environment) or directly in tests.
+    """
+
+    graph_uri: str = "embedded:"
+    graph_name: str = "hub"
+    data_dir: Path = Path("var")
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = field(default="", repr=False)
+    neo4j_database: str | None = None
+    query_timeout_ms: int = 10_000
+    host: str = "127.0.0.1"
+    port: int = 8000
+    policy_dir: Path = Path("policies")
+    issuers_file: Path | None = None
+    dev_issuer: bool = False
+    telemetry_exporter: str = "none"  # none | console | otlp
+    otlp_endpoint: str | None = None
+    graphiql: bool = True
+    max_query_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2_000
+
+    def with_(self, **changes: Any) -> Settings:
+        """Return a copy with ``changes`` applied (tests and the CLI use this)."""
+        return replace(self, **changes)
+
+
+def _flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _int(name: str, raw: str, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read ``HUB_*`` variables from ``environ`` (default: the process environment).
+
+    Raises:
+        ConfigError: a variable has a value the hub cannot use; the message names it.
+    """
+    env = os.environ if environ is None else environ
+    base = Settings()
+    exporter = env.get("HUB_TELEMETRY_EXPORTER", base.telemetry_exporter).strip().lower()
+    if exporter not in {"none", "console", "otlp"}:
+        raise ConfigError(f"HUB_TELEMETRY_EXPORTER must be none, console or otlp, not {exporter!r}")
+    issuers = env.get("HUB_ISSUERS_FILE")
+    return Settings(
+        graph_uri=env.get("HUB_GRAPH_URI", base.graph_uri),
+        graph_name=env.get("HUB_GRAPH_NAME", base.graph_name),
+        data_dir=Path(env.get("HUB_DATA_DIR", str(base.data_dir))),
+        neo4j_user=env.get("HUB_NEO4J_USER", base.neo4j_user),
+        neo4j_password=env.get("HUB_NEO4J_PASSWORD", base.neo4j_password),
+        neo4j_database=env.get("HUB_NEO4J_DATABASE") or None,
+        query_timeout_ms=_int(
+            "HUB_QUERY_TIMEOUT_MS", env.get("HUB_QUERY_TIMEOUT_MS", str(base.query_timeout_ms)), 1
+        ),
+        host=env.get("HUB_HOST", base.host),
+        port=_int("HUB_PORT", env.get("HUB_PORT", str(base.port)), 1),
+        policy_dir=Path(env.get("HUB_POLICY_DIR", str(base.policy_dir))),
+        issuers_file=Path(issuers) if issuers else None,
+        dev_issuer=_flag("HUB_DEV_ISSUER", env.get("HUB_DEV_ISSUER", "false")),
+        telemetry_exporter=exporter,
+        otlp_endpoint=env.get("HUB_OTLP_ENDPOINT") or None,
+        graphiql=_flag("HUB_GRAPHIQL", env.get("HUB_GRAPHIQL", "true")),
+    )
+
+
+def test_neo4j_uri(environ: Mapping[str, str] | None = None) -> str | None:
+    """The Neo4j server the store contract tests may use, if any (``HUB_TEST_NEO4J_URI``)."""
+    env = os.environ if environ is None else environ
+    return env.get("HUB_TEST_NEO4J_URI") or None
+
+
+test_neo4j_uri.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
