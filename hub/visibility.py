@@ -27,7 +27,7 @@ class Audience:
     @classmethod
     def nobody(cls) -> Audience:
         """An audience that matches no record (an agency code no record can have)."""
-        return cls(agency="\x00none")
+        return cls(agency="<nobody>")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from typing import Any
 import redis.exceptions
 from falkordb.asyncio import FalkorDB
 
-from hub.errors import GraphUnavailableError, MigrationError, StatementError
+from hub.errors import GraphUnavailableError, InputError, MigrationError, StatementError
 from hub.graph.statements import Mode, Statement
 from hub.graph.store import Row
 from hub.telemetry import statement_span
@@ -39,6 +39,8 @@ class FalkorStore:
 
     async def run(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Row]:
         with statement_span(statement.name, self.engine):
+            if statement.mode is Mode.READ:
+                _reject_nul(statement.name, params)
             try:
                 if statement.mode is Mode.READ:
                     result = await self._graph.ro_query(
@@ -87,6 +89,19 @@ class FalkorStore:
 
     async def close(self) -> None:
         await self._client.connection.aclose()
+
+
+def _reject_nul(name: str, value: Any) -> None:
+    """FalkorDB receives parameters inside the query header, where NUL ends the text."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InputError(f"a value for {name} contains a NUL character; remove it")
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _reject_nul(name, item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _reject_nul(name, item)
 
 
 def _reason(exc: Exception) -> str:

@@ -55,9 +55,15 @@ class WriteReport:
 
 
 def _check_value(where: str, name: str, value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InputError(f"{where}: field {name!r} contains a NUL character")
+        return
     if value is None or isinstance(value, _SCALARS):
         return
     if isinstance(value, list | tuple) and all(isinstance(v, _SCALARS) for v in value):
+        for item in value:
+            _check_value(where, name, item)
         return
     raise InputError(
         f"{where}: field {name!r} holds a {type(value).__name__}; "

@@ -1,0 +1,205 @@
+"""Composition root: ``create_app(settings)`` builds the Starlette app and picks implementations.
+
+Request flow: bearer token -> Principal (auth) -> Visibility (policy, plus case memberships)
+-> GraphReader with the filter inside every statement -> GraphQL resolvers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from hub.api.context import RequestContext
+from hub.api.schema import build_schema
+from hub.errors import AuthenticationError, HubError
+from hub.graph.cypher.meta import COUNT_ENTITIES
+from hub.graph.reader import GraphReader, case_tokens
+from hub.graph.store import GraphStore
+from hub.principal import Principal
+from hub.settings import Settings
+from hub.telemetry import configure, record_request, tracer
+from hub.visibility import Visibility
+
+log = logging.getLogger("hub.app")
+
+PURPOSE_HEADER = "x-hub-purpose"
+MAX_PURPOSE = 200
+
+
+class Authenticator(Protocol):
+    """Turns an Authorization header into a Principal (see hub.auth)."""
+
+    def authenticate(self, header: str | None) -> Principal | Awaitable[Principal]: ...
+
+
+class VisibilityPolicy(Protocol):
+    """Turns a Principal into its Visibility (see hub.policy)."""
+
+    def visibility(self, principal: Principal, extra_tokens: tuple[str, ...] = ()) -> Visibility: ...
+
+
+@dataclass(slots=True)
+class Services:
+    """What the request handlers need, filled in at start-up."""
+
+    authenticator: Authenticator
+    policy: VisibilityPolicy
+    store: GraphStore | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class _GraphQLView(GraphQL[RequestContext, None]):
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._services = services
+
+    async def get_context(self, request: Any, response: Any) -> RequestContext:
+        services = self._services
+        assert services.store is not None  # the lifespan sets it before serving
+        principal: Principal = request.scope["hub.principal"]
+        tokens = await case_tokens(services.store, principal.agency)
+        visibility = services.policy.visibility(principal, extra_tokens=tokens)
+        purpose = request.headers.get(PURPOSE_HEADER)
+        return RequestContext(
+            principal=principal, visibility=visibility,
+            reader=GraphReader(services.store, visibility),
+            purpose=purpose[:MAX_PURPOSE] if purpose else None,
+            services=services.extras,
+        )
+
+
+def _unauthorised() -> Response:
+    # One answer for every failure: the client learns nothing about which check failed.
+    return JSONResponse(
+        {"errors": [{"message": "authentication required",
+                     "extensions": {"code": AuthenticationError.code}}]},
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="cefta-risk-hub"'},
+    )
+
+
+class _Authenticate:
+    """ASGI middleware for /graphql: resolves the bearer token before GraphQL runs.
+
+    A browser GET for the GraphiQL page needs no token; every operation does.
+    """
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            await self.app(scope, receive, send)
+            return
+        try:
+            result = self.services.authenticator.authenticate(request.headers.get("authorization"))
+            principal = await result if inspect.isawaitable(result) else result
+        except AuthenticationError:
+            await _unauthorised()(scope, receive, send)
+            return
+        scope["hub.principal"] = principal
+        await self.app(scope, receive, send)
+
+
+class _Measure:
+    """A span and a latency sample for every HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        start = time.perf_counter()
+
+        async def send_and_note(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        route = scope.get("path", "")
+        with tracer().start_as_current_span("HTTP " + scope.get("method", "") + " " + route):
+            try:
+                await self.app(scope, receive, send_and_note)
+            finally:
+                record_request(route, scope.get("method", ""), status,
+                               (time.perf_counter() - start) * 1000)
+
+
+StoreOpener = Callable[[Settings], Any]
+
+
+def create_app(
+    settings: Settings,
+    services: Services,
+    open_store: StoreOpener | None = None,
+    on_ready: Callable[[GraphStore], Awaitable[None]] | None = None,
+) -> Starlette:
+    """The hub's ASGI app.
+
+    ``services.store`` may be given (tests pass their own); otherwise ``open_store`` (default:
+    hub.graph.connect.open_store) opens it in the lifespan and ``on_ready`` runs once it is
+    open (migrations, demo seed).
+    """
+    configure(settings)
+    schema = build_schema(settings)
+    view = _GraphQLView(
+        services, schema=schema, graphql_ide="graphiql" if settings.graphiql else None,
+        allow_queries_via_get=False, subscription_protocols=(),
+    )
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(_: Request) -> Response:
+        if services.store is None:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        try:
+            await services.store.run(COUNT_ENTITIES)
+        except HubError as exc:
+            return JSONResponse({"status": "unavailable", "code": exc.code}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            if services.store is None:
+                if open_store is None:
+                    from hub.graph.connect import open_store as default_open
+
+                    services.store = await stack.enter_async_context(default_open(settings))
+                else:
+                    services.store = await stack.enter_async_context(open_store(settings))
+                stack.callback(lambda: setattr(services, "store", None))
+            if on_ready is not None:
+                await on_ready(services.store)
+            yield
+
+    routes = [
+        Route("/health", health),
+        Route("/ready", ready),
+        Route("/graphql", _Authenticate(view, services), methods=["GET", "POST"]),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(_Measure)  # type: ignore[arg-type]
+    return app
