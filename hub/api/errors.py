@@ -7,10 +7,7 @@ HubErrors keep their message (written to be safe to show); anything else becomes
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-
 from graphql.error import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from hub.errors import HubError
 
@@ -35,13 +32,3 @@ def public_error(error: GraphQLError) -> GraphQLError:
     return GraphQLError("internal error", nodes=error.nodes, source=error.source,
                         positions=error.positions, path=error.path,
                         extensions={"code": "internal"})
-
-
-class HubErrors(SchemaExtension):
-    """Rewrites every error of an operation with :func:`public_error`."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
-            result.errors = [public_error(e) for e in result.errors]

@@ -18,10 +18,10 @@ from strawberry.extensions import (
 )
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
 
 from hub.api.context import RequestContext
-from hub.api.errors import HubErrors
+from hub.api.errors import public_error
 from hub.api.telemetry import OperationMetrics
 from hub.api.types import (
     NODE_TYPES,
@@ -155,7 +155,13 @@ Query = _query_type()
 
 
 class HubSchema(strawberry.Schema):
-    """Logs unexpected errors by type only: no query values, tokens or personal data."""
+    """Maps every error once to its public form; logs unexpected ones by type only."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            result.errors = [public_error(error) for error in result.errors]
+        return result
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
@@ -176,7 +182,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=list(NODE_TYPES.values()),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
-            HubErrors,
             OperationMetrics,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
