@@ -34,6 +34,7 @@ class Statement:
     text: str
     mode: Mode
     params: tuple[str, ...]
+    source: str = ""  # the text before macro expansion
 
 
 _REGISTRY: dict[str, Statement] = {}
@@ -69,21 +70,35 @@ def _expand(match: re.Match[str]) -> str:
     personal = _PERSONAL.format(x=var, levels=_LEVELS)
     if macro == "personal":
         return personal
-    masked = ", ".join(f"{f}: CASE WHEN {personal} THEN {var}.{f} END" for f in PERSONAL_FIELDS)
+    # The null test first: most nodes have no personal fields, and then the filter is skipped.
+    masked = ", ".join(
+        f"{f}: CASE WHEN {var}.{f} IS NULL THEN null WHEN {personal} THEN {var}.{f} END"
+        for f in PERSONAL_FIELDS
+    )
     return f"{var} {{.*, {masked}}}"
 
 
-def expand(text: str) -> str:
-    """Expand the access macros in ``text`` and normalise its whitespace."""
-    return " ".join(_MACRO.sub(_expand, text).split())
+def _expand_unfiltered(match: re.Match[str]) -> str:
+    macro, var = match.group(1), match.group(2)
+    return var + " {.*}" if macro == "project" else "true"
 
 
-def statement(name: str, text: str, mode: Mode = Mode.READ) -> Statement:
+def expand(text: str, filtered: bool = True) -> str:
+    """Expand the access macros in ``text`` and normalise its whitespace.
+
+    ``filtered=False`` turns every filter into ``true`` and every projection into ``x {.*}``:
+    only the benchmarks' baselines use it, to measure what the filter costs.
+    """
+    return " ".join(_MACRO.sub(_expand if filtered else _expand_unfiltered, text).split())
+
+
+def statement(name: str, text: str, mode: Mode = Mode.READ, *, filtered: bool = True) -> Statement:
     """Declare and register a statement. Names are unique; redeclaring one is a bug."""
     if name in _REGISTRY:
         raise ValueError(f"statement {name!r} is declared twice")
-    body = expand(text)
-    stmt = Statement(name=name, text=body, mode=mode, params=tuple(sorted(set(_PARAM.findall(body)))))
+    body = expand(text, filtered)
+    stmt = Statement(name=name, text=body, mode=mode,
+                     params=tuple(sorted(set(_PARAM.findall(body)))), source=text)
     _REGISTRY[name] = stmt
     return stmt
 

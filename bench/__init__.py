@@ -1,0 +1,1 @@
+"""Benchmarks of the hub (run with ``make bench`` or ``python -m bench``)."""

@@ -1,0 +1,173 @@
+"""Benchmarks: every figure is a ratio against a baseline measured in the same run.
+
+    python -m bench [--operators 20000] [--concurrency 8] [--requests 600]
+
+1. ingest: the writer path (validation, change counting) vs a raw ``UNWIND ... MERGE`` of the
+   same records;                                                    target >= 50 %
+2. operator profile: the GraphQL query (schema.execute with a real caller's visibility) vs
+   the same statements sent directly through the store;            target >= 40 %
+3. access control: the profile statements with the filter vs the same statements with the
+   filter switched off;                                            target >= 80 %
+
+The graph for 2 and 3 is the synthetic demo dataset (hub seed), in a temporary data directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench.profile import PROFILE_QUERY, profile_direct, profile_graphql, sample_operators
+from hub.graph.cypher import bench as baseline
+from hub.graph.embedded import EmbeddedFalkor
+from hub.graph.falkor import FalkorStore
+from hub.graph.migrations import migrate
+from hub.graph.writer import GraphWriter, edge_row, node_row
+from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Record, Sharing, stable_id
+
+console = Console()
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def measure(call: Callable[[], Awaitable[Any]], concurrency: int,
+                  requests: int) -> tuple[float, float, float]:
+    """Throughput (calls/s), p50 and p99 latency (ms) of ``call`` under ``concurrency``."""
+    latencies: list[float] = []
+    counter = iter(range(requests))
+
+    async def worker() -> None:
+        for _ in counter:
+            start = time.perf_counter()
+            await call()
+            latencies.append((time.perf_counter() - start) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return requests / elapsed, statistics.median(latencies), percentile(latencies, 0.99)
+
+
+def ingest_records(n: int) -> list[Record]:
+    sharing = Sharing("RS-CUS", "RS", Distribution.PARTY)
+    source = Provenance("bench", "ingest", 1_767_225_600_000)
+    records: list[Record] = []
+    for i in range(n):
+        op = stable_id("Operator", "RS", "PIB", 100_000_000 + i)
+        address = stable_id("Address", "RS", f"Bulevar {i % 5000}")
+        records.append(NodeRecord("Operator", op, {
+            "name": f"Firma {i} d.o.o.", "name_latin": f"Firma {i} doo", "tax_id": str(i),
+            "tax_scheme": "PIB", "country": "RS", "legal_form": "d.o.o."}, sharing, source))
+        records.append(NodeRecord("Address", address, {"text": f"Bulevar {i % 5000}",
+                                                       "city": "Beograd"}, sharing, source))
+        records.append(EdgeRecord("LOCATED_AT", op, address, sharing, source))
+    return records
+
+
+async def bench_ingest(socket: str, n: int) -> tuple[float, float]:
+    """Records per second: (writer, raw) on two fresh graphs, same records."""
+    records = ingest_records(n)
+    writer_store = FalkorStore.over_socket(socket, "bench_writer", 600_000)
+    raw_store = FalkorStore.over_socket(socket, "bench_raw", 600_000)
+    for store in (writer_store, raw_store):
+        await store.clear()
+        await migrate(store)
+    started = time.perf_counter()
+    await GraphWriter(writer_store).write(records)
+    writer_rate = len(records) / (time.perf_counter() - started)
+
+    # The raw baseline gets its rows prepared outside the timing: only the MERGEs are measured.
+    rows = [node_row(r) if isinstance(r, NodeRecord) else edge_row(r) for r in records]
+    operators = [r for r, rec in zip(rows, records, strict=True)
+                 if isinstance(rec, NodeRecord) and rec.label == "Operator"]
+    addresses = list({r["id"]: r for r, rec in zip(rows, records, strict=True)
+                      if isinstance(rec, NodeRecord) and rec.label == "Address"}.values())
+    edges = [r for r, rec in zip(rows, records, strict=True) if isinstance(rec, EdgeRecord)]
+    started = time.perf_counter()
+    for statement, batch in ((baseline.RAW_MERGE_NODES, operators),
+                             (baseline.RAW_MERGE_ADDRESSES, addresses),
+                             (baseline.RAW_MERGE_EDGES, edges)):
+        for start in range(0, len(batch), 5_000):
+            await raw_store.run(statement, {"rows": batch[start:start + 5_000]})
+    raw_rate = len(records) / (time.perf_counter() - started)
+    for store in (writer_store, raw_store):
+        await store.clear()
+        await store.close()
+    return writer_rate, raw_rate
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
+        server = EmbeddedFalkor(Path(tmp))
+        server.start()
+        try:
+            await run(str(server.socket_path), args)
+        finally:
+            server.stop()
+
+
+async def run(socket: str, args: argparse.Namespace) -> None:
+    table = Table(title="CEFTA Risk Information Hub benchmarks (same run, same machine)")
+    for column in ("figure", "hub path", "baseline", "ratio", "target"):
+        table.add_column(column)
+
+    console.print(f"[bold]1. ingest[/] {args.operators} operators (+ addresses and edges)")
+    writer_rate, raw_rate = await bench_ingest(socket, args.operators)
+    table.add_row("ingest, records/s", f"{writer_rate:,.0f}", f"{raw_rate:,.0f}",
+                  f"{writer_rate / raw_rate:.0%}", ">= 50%")
+
+    store = FalkorStore.over_socket(socket, "bench_demo", 600_000)
+    await store.clear()
+    await migrate(store)
+    from hub.demo import seed
+
+    console.print(f"[bold]seeding[/] the demo dataset ({args.scale})")
+    await seed(store, args.scale, 2025)
+    operators = await sample_operators(store, 500)
+    rng = random.Random(7)
+
+    def pick() -> str:
+        return rng.choice(operators)
+
+    console.print(f"[bold]2. operator profile[/] {args.requests} requests, "
+                  f"concurrency {args.concurrency}, {len(operators)} operators")
+    graphql = await measure(lambda: profile_graphql(store, pick()), args.concurrency, args.requests)
+    direct = await measure(lambda: profile_direct(store, pick(), filtered=True),
+                           args.concurrency, args.requests)
+    unfiltered = await measure(lambda: profile_direct(store, pick(), filtered=False),
+                               args.concurrency, args.requests)
+    table.add_row("profile via GraphQL vs direct store, req/s",
+                  f"{graphql[0]:,.0f} (p50 {graphql[1]:.1f} ms, p99 {graphql[2]:.1f} ms)",
+                  f"{direct[0]:,.0f} (p50 {direct[1]:.1f} ms, p99 {direct[2]:.1f} ms)",
+                  f"{graphql[0] / direct[0]:.0%}", ">= 40%")
+    table.add_row("profile with access filter vs filter off, req/s",
+                  f"{direct[0]:,.0f} (p50 {direct[1]:.1f} ms, p99 {direct[2]:.1f} ms)",
+                  f"{unfiltered[0]:,.0f} (p50 {unfiltered[1]:.1f} ms, p99 {unfiltered[2]:.1f} ms)",
+                  f"{direct[0] / unfiltered[0]:.0%}", ">= 80%")
+    await store.clear()
+    await store.close()
+    console.print(table)
+    console.print(f"query:\n{PROFILE_QUERY}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--operators", type=int, default=20_000)
+    parser.add_argument("--scale", default="small")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=600)
+    asyncio.run(main(parser.parse_args()))
