@@ -64,6 +64,25 @@ def migrate() -> None:
     _run(job)
 
 
+@app.command()
+def token(
+    agency: Annotated[str, typer.Option(help="Agency code, e.g. RS-CUS or MK-PHY")],
+    role: Annotated[list[str], typer.Option(help="Role (repeatable): analyst, officer, rmwg, "
+                                                 "rmtt, auditor, connector")],
+    ttl: Annotated[str, typer.Option(help="Lifetime: 90s, 30m, 8h, 2d (at most 7 days)")] = "8h",
+    subject: Annotated[str | None, typer.Option(help="Subject (default dev:<agency>:<role>)")]
+    = None,
+) -> None:
+    """Print a development bearer token (needs HUB_DEV_ISSUER=true)."""
+    from hub.auth import dev_issuer, parse_ttl
+
+    settings = _settings()
+    try:
+        typer.echo(dev_issuer(settings).mint(agency, role, parse_ttl(ttl), subject))
+    except HubError as exc:
+        _fail(exc)
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL")] = Path("schema/hub.graphql"),
