@@ -39,10 +39,10 @@ CALLER = Principal("bench-analyst", "RS", "RS-CUS", "customs", frozenset({Role.A
 
 def caller_visibility() -> Visibility:
     """The RS customs analyst's visibility, from the real policy files."""
-    from hub.policy import load_policy
+    from hub.policy import CasbinPolicy
     from hub.settings import Settings
 
-    return load_policy(Settings().policy_dir).visibility(CALLER)
+    return CasbinPolicy(Settings().policy_dir).visibility(CALLER)
 
 
 _VIS = None

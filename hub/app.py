@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -30,11 +30,12 @@ from hub.graph.store import GraphStore
 from hub.principal import Principal
 from hub.settings import Settings
 from hub.telemetry import configure, record_request, tracer
-from hub.visibility import Visibility
+from hub.visibility import Audience, Visibility
 
 log = logging.getLogger("hub.app")
 
 PURPOSE_HEADER = "x-hub-purpose"
+_ANONYMOUS = Principal("anonymous", "", "", "", frozenset(), "")
 MAX_PURPOSE = 200
 
 
@@ -47,7 +48,7 @@ class Authenticator(Protocol):
 class VisibilityPolicy(Protocol):
     """Turns a Principal into its Visibility (see hub.policy)."""
 
-    def visibility(self, principal: Principal, extra_tokens: tuple[str, ...] = ()) -> Visibility: ...
+    def visibility(self, principal: Principal, extra_tokens: Sequence[str] = ()) -> Visibility: ...
 
 
 @dataclass(slots=True)
@@ -68,7 +69,13 @@ class _GraphQLView(GraphQL[RequestContext, None]):
     async def get_context(self, request: Any, response: Any) -> RequestContext:
         services = self._services
         assert services.store is not None  # the lifespan sets it before serving
-        principal: Principal = request.scope["hub.principal"]
+        principal: Principal | None = request.scope.get("hub.principal")
+        if principal is None:
+            # Only the GraphiQL page gets here without a principal: it reads nothing, and the
+            # context it gets can see nothing.
+            closed = Visibility(records=Audience.nobody(), personal=Audience.nobody(), kinds=())
+            return RequestContext(principal=_ANONYMOUS, visibility=closed,
+                                  reader=GraphReader(services.store, closed))
         tokens = await case_tokens(services.store, principal.agency)
         visibility = services.policy.visibility(principal, extra_tokens=tokens)
         purpose = request.headers.get(PURPOSE_HEADER)
@@ -203,3 +210,32 @@ def create_app(
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(_Measure)  # type: ignore[arg-type]
     return app
+
+
+def build_app(settings: Settings, migrate: bool = False, seed_scale: str | None = None) -> Starlette:
+    """The production app: JWT authentication, the Casbin policy, the configured graph store.
+
+    ``migrate`` applies pending migrations at start-up; ``seed_scale`` loads the demo dataset
+    when the graph is empty.
+    """
+    from hub.auth import build_validator
+    from hub.policy import CasbinPolicy
+
+    services = Services(authenticator=build_validator(settings),
+                        policy=CasbinPolicy(settings.policy_dir))
+
+    async def on_ready(store: GraphStore) -> None:
+        if migrate:
+            from hub.graph.migrations import migrate as apply_migrations
+
+            for migration in await apply_migrations(store):
+                log.info("applied migration %s", migration.path.name)
+        if seed_scale is not None:
+            rows = await store.run(COUNT_ENTITIES)
+            if not rows or int(rows[0]["n"]) == 0:
+                from hub.demo import seed
+
+                log.info("the graph is empty: loading the %s demo dataset", seed_scale)
+                await seed(store, seed_scale, 2025)
+
+    return create_app(settings, services, on_ready=on_ready)

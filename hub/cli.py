@@ -83,6 +83,54 @@ def token(
         _fail(exc)
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (HUB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (HUB_PORT)")] = None,
+    migrate_first: Annotated[bool, typer.Option("--migrate", help="Apply migrations first")] = False,
+    seed_if_empty: Annotated[str | None, typer.Option(
+        help="Load the demo dataset at this scale when the graph is empty")] = None,
+    print_tokens: Annotated[bool, typer.Option(
+        help="Print development tokens for a few agencies (needs HUB_DEV_ISSUER)")] = False,
+) -> None:
+    """Serve the GraphQL API (GraphiQL in a browser) until Ctrl-C."""
+    import logging
+
+    import uvicorn
+
+    from hub.app import build_app
+
+    settings = _settings()
+    settings = settings.with_(host=host or settings.host, port=port or settings.port)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        application = build_app(settings, migrate=migrate_first, seed_scale=seed_if_empty)
+    except HubError as exc:
+        _fail(exc)
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"[bold green]CEFTA Risk Information Hub[/] on {base}")
+    console.print(f"  GraphQL and GraphiQL: {base}/graphql   health: {base}/health   "
+                  f"readiness: {base}/ready")
+    console.print(f"  graph: {settings.graph_uri}   data directory: {settings.data_dir}")
+    if print_tokens:
+        _print_tokens(settings)
+    console.print("  Press Ctrl-C to stop the hub and its database.")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info",
+                lifespan="on")
+
+
+def _print_tokens(settings: Settings) -> None:
+    from hub.auth import example_tokens
+
+    if not settings.dev_issuer:
+        console.print("  [yellow]no example tokens: HUB_DEV_ISSUER is off[/]")
+        return
+    console.print("  Example tokens (header  Authorization: Bearer <token>):")
+    for agency, role, token in example_tokens(settings):
+        console.print(f"    [bold]{agency}[/] {role}:")
+        console.print(f"      {token}", soft_wrap=True)
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL")] = Path("schema/hub.graphql"),
