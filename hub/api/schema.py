@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -140,6 +141,31 @@ def _viewer(info: strawberry.Info) -> Viewer:
                   distribution_levels=list(ctx.visibility.records.levels))
 
 
+QUERY_MODULES: tuple[str, ...] = ()
+"""API modules that add root query fields: each has ``query_fields() -> dict[str, field]``."""
+
+MUTATION_MODULES: tuple[str, ...] = ()
+"""API modules that add mutations: each has ``mutation_fields() -> dict[str, field]``."""
+
+
+def _contributed(modules: tuple[str, ...], function: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name in modules:
+        contributed = getattr(importlib.import_module(name), function)()
+        clash = set(contributed) & set(fields)
+        if clash:
+            raise ValueError(f"{name} redefines root fields {sorted(clash)}")
+        fields.update(contributed)
+    return fields
+
+
+def _mutation_type() -> type | None:
+    fields = _contributed(MUTATION_MODULES, "mutation_fields")
+    if not fields:
+        return None
+    return strawberry.type(type("Mutation", (), {"__module__": __name__, **fields}))
+
+
 def _query_type() -> type:
     namespace: dict[str, Any] = {"__module__": __name__}
     namespace["node"] = strawberry.field(
@@ -148,10 +174,8 @@ def _query_type() -> type:
         resolver=_nodes, description="Records by id (at most 100), null where none is visible.")
     namespace["viewer"] = strawberry.field(resolver=_viewer, description="Who you are to the hub.")
     namespace.update(_list_fields())
+    namespace.update(_contributed(QUERY_MODULES, "query_fields"))
     return strawberry.type(type("Query", (), namespace))
-
-
-Query = _query_type()
 
 
 class HubSchema(strawberry.Schema):
@@ -178,7 +202,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the hub's limits, caches, error mapping and telemetry."""
     settings = settings or Settings()
     return HubSchema(
-        query=Query,
+        query=_query_type(),
+        mutation=_mutation_type(),
         types=list(NODE_TYPES.values()),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
