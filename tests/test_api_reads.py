@@ -179,3 +179,14 @@ async def test_personal_reads_are_noted_for_the_audit(graph: FalkorStore) -> Non
 async def test_errors_carry_stable_codes(graph: FalkorStore, query: str, code: str) -> None:
     result = await _run(graph, _vis("RS-CUS", "RS"), query)
     assert result["errors"][0]["code"] == code
+
+
+ALIASES = "{ " + " ".join(f"a{i}: viewer {{ agency }}" for i in range(16)) + " }"
+TOKENS = "{ viewer { " + " ".join(["agency"] * 2100) + " } }"
+
+
+@pytest.mark.parametrize(("query", "needle"), [(ALIASES, "aliases"), (TOKENS, "token")])
+async def test_alias_and_token_limits(graph: FalkorStore, query: str, needle: str) -> None:
+    result = await _run(graph, _vis("RS-CUS", "RS"), query)
+    assert result["errors"][0]["code"] == "bad_query"
+    assert needle in result["errors"][0]["message"].lower()
