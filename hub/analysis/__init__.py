@@ -1,0 +1,1 @@
+"""Analysis over the risk graph: link analysis, entity resolution, risk scoring."""
