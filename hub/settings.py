@@ -31,6 +31,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     policy_dir: Path = Path("policies")
+    policy_reload_seconds: int = 5
     issuers_file: Path | None = None
     dev_issuer: bool = False
     telemetry_exporter: str = "none"  # none | console | otlp
@@ -89,6 +90,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         host=env.get("HUB_HOST", base.host),
         port=_int("HUB_PORT", env.get("HUB_PORT", str(base.port)), 1),
         policy_dir=Path(env.get("HUB_POLICY_DIR", str(base.policy_dir))),
+        policy_reload_seconds=_int(
+            "HUB_POLICY_RELOAD_SECONDS",
+            env.get("HUB_POLICY_RELOAD_SECONDS", str(base.policy_reload_seconds)),
+        ),
         issuers_file=Path(issuers) if issuers else None,
         dev_issuer=_flag("HUB_DEV_ISSUER", env.get("HUB_DEV_ISSUER", "false")),
         telemetry_exporter=exporter,
