@@ -74,7 +74,8 @@ class Finding:
 
     def __str__(self) -> str:
         kind = "error" if self.severity == 1 else "warning"
-        return f"{self.name} {self.line}:{self.column} {kind}: {self.message}\n    at: {self.excerpt}"
+        where = f"{self.name} {self.line}:{self.column}"
+        return f"{where} {kind}: {self.message}\n    at: {self.excerpt}"
 
 
 def lint(entries: Iterable[Mapping[str, Any]], *, closed_schema: bool = True,
@@ -138,7 +139,8 @@ def test_every_hub_statement_and_neo4j_migration_passes_the_cypher5_analyser() -
     problems = [f for findings in lint(entries).values() for f in _blocking(findings)]
     assert not problems, (
         f"{len(problems)} problem(s) found by Neo4j's Cypher 5 analyser (fix the statement; see "
-        "CYPHER.md; a label or type outside hub/model.py is known once a statement writes it):\n" + "\n".join(str(p) for p in problems)
+        "CYPHER.md; a label or type outside hub/model.py is known once a statement writes it):\n"
+        + "\n".join(map(str, problems))
     )
 
 
@@ -210,10 +212,13 @@ def test_the_analyser_accepts_good_statements(case: str,
     assert known_cases[case] == []
 
 
-def test_shapes_are_shared_only_across_spliced_labels(known_cases: dict[str, list[Finding]]) -> None:
+def test_shapes_are_shared_only_across_spliced_labels(
+    known_cases: dict[str, list[Finding]],
+) -> None:
     # Statements differing only in a spliced model label share one verdict; a backticked label
     # outside the model is not treated as spliced and is still reported.
-    assert known_cases["shape Operator"] == [] and known_cases["shape Address"] == []
+    assert known_cases["shape Operator"] == []
+    assert known_cases["shape Address"] == []
     assert [f.message.split(" is ")[0] for f in known_cases["shape Adress"]] == ["Label `Adress`"]
 
 
@@ -246,7 +251,8 @@ NON_PORTABLE = (
           "use n:A OR n:B, or a label list parameter"),
     _rule("regular expression", r"=~", "match in Python"),
     _rule("|| concatenation", r"\|\|", "use +"),
-    _rule("lower()/upper()/btrim()", r"(?<![\w.])(?:lower|upper|btrim)\s*\(", "use toLower/toUpper/trim"),
+    _rule("lower()/upper()/btrim()", r"(?<![\w.])(?:lower|upper|btrim)\s*\(",
+          "use toLower/toUpper/trim"),
     _rule("CASE x WHEN null", r"\bWHEN\s+null\b", "use CASE WHEN x IS NULL"),
 )
 
