@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -27,6 +27,8 @@ from hub.errors import AuthenticationError, HubError
 from hub.graph.cypher.meta import COUNT_ENTITIES
 from hub.graph.reader import GraphReader, case_tokens
 from hub.graph.store import GraphStore
+from hub.policy.audit import AuditTrail
+from hub.policy.engine import PolicyEngine
 from hub.principal import Principal
 from hub.settings import Settings
 from hub.telemetry import configure, record_request, tracer
@@ -45,19 +47,14 @@ class Authenticator(Protocol):
     def authenticate(self, header: str | None) -> Principal | Awaitable[Principal]: ...
 
 
-class VisibilityPolicy(Protocol):
-    """Turns a Principal into its Visibility (see hub.policy)."""
-
-    def visibility(self, principal: Principal, extra_tokens: Sequence[str] = ()) -> Visibility: ...
-
-
 @dataclass(slots=True)
 class Services:
-    """What the request handlers need, filled in at start-up."""
+    """What the request handlers need; the store and audit trail are filled in at start-up."""
 
     authenticator: Authenticator
-    policy: VisibilityPolicy
+    policy: PolicyEngine
     store: GraphStore | None = None
+    audit: AuditTrail | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,7 +80,7 @@ class _GraphQLView(GraphQL[RequestContext, None]):
             principal=principal, visibility=visibility,
             reader=GraphReader(services.store, visibility),
             purpose=purpose[:MAX_PURPOSE] if purpose else None,
-            services=services.extras,
+            policy=services.policy, audit=services.audit, services=services.extras,
         )
 
 
@@ -198,6 +195,8 @@ def create_app(
                 else:
                     services.store = await stack.enter_async_context(open_store(settings))
                 stack.callback(lambda: setattr(services, "store", None))
+            if services.audit is None:
+                services.audit = AuditTrail(services.store)
             if on_ready is not None:
                 await on_ready(services.store)
             yield

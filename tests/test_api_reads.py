@@ -20,6 +20,7 @@ from hub.model import (
     Sharing,
     stable_id,
 )
+from hub.policy.audit import AuditTrail
 from hub.principal import Principal, Role
 from hub.visibility import Audience, Visibility
 
@@ -41,10 +42,11 @@ def _vis(agency: str, party: str, levels: tuple[str, ...] = (), personal: bool =
                       kinds=kinds)
 
 
-def _ctx(store: FalkorStore, vis: Visibility) -> RequestContext:
+def _ctx(store: FalkorStore, vis: Visibility, audited: bool = True) -> RequestContext:
     principal = Principal("user-1", vis.records.parties[0], vis.records.agency, "customs",
                           frozenset({Role.ANALYST}), "test")
-    return RequestContext(principal=principal, visibility=vis, reader=GraphReader(store, vis))
+    return RequestContext(principal=principal, visibility=vis, reader=GraphReader(store, vis),
+                          audit=AuditTrail(store) if audited else None, purpose="case 42")
 
 
 async def _run(store: FalkorStore, vis: Visibility, query: str, **variables: Any) -> Any:
@@ -154,16 +156,29 @@ async def test_links_hide_invisible_edges_and_mask_personal_data(graph: FalkorSt
     assert granted["node"]["drivers"]["edges"][0]["node"]["fullName"] == "Petar Petrović"
 
 
-async def test_personal_reads_are_noted_for_the_audit(graph: FalkorStore) -> None:
+async def test_personal_reads_are_audited(graph: FalkorStore) -> None:
     vis = _vis("RS-CUS", "RS", personal=True)
     ctx = _ctx(graph, vis)
     await SCHEMA.execute("query($id: ID!) { node(id: $id) { id } }",
                          variable_values={"id": DRIVER}, context_value=ctx)
     assert ctx.personal_reads == {DRIVER: "RS-CUS"}
+    assert ctx.audit is not None
+    page = await ctx.audit.accessed_records_of("RS-CUS")
+    assert [(e.operation, e.record_ids, e.purpose) for e in page.entries] == [
+        ("read_personal", (DRIVER,), "case 42")]
     masked = _ctx(graph, _vis("RS-CUS", "RS"))
     await SCHEMA.execute("query($id: ID!) { node(id: $id) { id } }",
                          variable_values={"id": DRIVER}, context_value=masked)
     assert masked.personal_reads == {}
+
+
+async def test_personal_data_is_withheld_when_it_cannot_be_audited(graph: FalkorStore) -> None:
+    ctx = _ctx(graph, _vis("RS-CUS", "RS", personal=True), audited=False)
+    result = await SCHEMA.execute(
+        "query($id: ID!) { node(id: $id) { ... on Person { fullName } } }",
+        variable_values={"id": DRIVER}, context_value=ctx)
+    assert result.data is None
+    assert result.errors and "withheld" in result.errors[0].message
 
 
 @pytest.mark.parametrize(("query", "code"), [

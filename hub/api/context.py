@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.graph.reader import GraphReader
+from hub.policy.audit import AuditTrail
+from hub.policy.engine import PolicyEngine
 from hub.principal import Principal
 from hub.visibility import Visibility
 
@@ -22,5 +24,7 @@ class RequestContext:
     visibility: Visibility
     reader: GraphReader
     purpose: str | None = None
+    policy: PolicyEngine | None = None
+    audit: AuditTrail | None = None
     services: dict[str, Any] = field(default_factory=dict)
     personal_reads: dict[str, str] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from hub.api.context import RequestContext
+from hub.api.audit import PersonalDataAudit
 from hub.api.errors import public_error
 from hub.api.telemetry import OperationMetrics
 from hub.api.types import (
@@ -141,10 +142,10 @@ def _viewer(info: strawberry.Info) -> Viewer:
                   distribution_levels=list(ctx.visibility.records.levels))
 
 
-QUERY_MODULES: tuple[str, ...] = ()
+QUERY_MODULES: tuple[str, ...] = ("hub.api.audit",)
 """API modules that add root query fields: each has ``query_fields() -> dict[str, field]``."""
 
-MUTATION_MODULES: tuple[str, ...] = ()
+MUTATION_MODULES: tuple[str, ...] = ("hub.api.sharing",)
 """API modules that add mutations: each has ``mutation_fields() -> dict[str, field]``."""
 
 
@@ -208,6 +209,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             OperationMetrics,
+            PersonalDataAudit,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
