@@ -131,6 +131,62 @@ def _print_tokens(settings: Settings) -> None:
         console.print(f"      {token}", soft_wrap=True)
 
 
+policy_app = typer.Typer(help="The data-sharing policy files (HUB_POLICY_DIR).",
+                         no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit trail of writes and personal-data reads.",
+                        no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+app.add_typer(audit_app, name="audit")
+
+
+@policy_app.command("check")
+def policy_check(
+    agency: Annotated[str | None, typer.Option(help="Show the grants of this agency, e.g. RS-CUS")]
+    = None,
+    role: Annotated[list[str] | None, typer.Option(help="Role (repeatable; default: every role)")]
+    = None,
+    policy_dir: Annotated[Path | None, typer.Option(help="Policy folder (HUB_POLICY_DIR)")] = None,
+) -> None:
+    """Validate the policy files; show what an agency may read, see unmasked, write and share."""
+    from rich.console import Console as Out
+
+    from hub.policy import CasbinPolicy
+    from hub.policy.report import render_grants, render_summary
+    from hub.principal import Role
+
+    settings = _settings()
+    out = Out()
+    try:
+        policy = CasbinPolicy(policy_dir or settings.policy_dir)
+        if agency is None:
+            render_summary(out, policy.summary())
+            return
+        for name in role or [r.value for r in Role]:
+            render_grants(out, policy.describe(agency, name), name)
+    except HubError as exc:
+        _fail(exc)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain; exit 1 at the first altered, removed or reordered entry."""
+    from hub.graph.connect import open_store
+    from hub.policy.audit import AuditTrail, VerifyReport
+
+    settings = _settings()
+
+    async def job() -> VerifyReport:
+        async with open_store(settings) as store:
+            return await AuditTrail(store).verify()
+
+    report = _run(job)
+    if not report.ok:
+        console.print(f"[bold red]audit chain broken[/] after {report.entries} good entries: "
+                      f"{report.problem}")
+        raise typer.Exit(code=1)
+    typer.echo(f"{report.entries} entries verified (head {report.head_hash})")
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL")] = Path("schema/hub.graphql"),
