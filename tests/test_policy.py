@@ -405,3 +405,31 @@ async def test_the_agreement_inside_the_cypher_filter(
         if row["n"]["kind"] == "Person":
             expected = "Marko Marković" if row["unmasked"] else None
             assert row["n"]["full_name"] == expected
+
+
+# ---- hub policy check -----------------------------------------------------------------------
+
+def test_policy_check_prints_an_agencys_grants() -> None:
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    done = CliRunner().invoke(app, ["policy", "check", "--agency", "MK-PHY", "--role", "officer",
+                                    "--policy-dir", str(POLICIES)], env={"COLUMNS": "200"})
+    assert done.exit_code == 0, done.output
+    assert "MK-PHY (phytosanitary, MK) as officer" in done.output
+    assert "levels CEFTA_AGENCIES, CEFTA_EU" in done.output
+    assert "ControlResult, FEEDBACK_ON, OF" in done.output  # may write
+
+
+def test_policy_check_fails_on_an_invalid_file(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    directory = _copy(tmp_path)
+    line = _edit(directory, "audiences.csv", "g, RS-CUS, cefta-customs", "g, RS-CUZ, cefta-customs")
+    done = CliRunner().invoke(app, ["policy", "check", "--policy-dir", str(directory)],
+                              env={"COLUMNS": "300"})
+    assert done.exit_code != 0
+    assert f"audiences.csv line {line}: unknown agency 'RS-CUZ'" in done.output
