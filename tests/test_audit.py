@@ -174,3 +174,9 @@ async def test_audit_entries_are_invisible_to_domain_reads(store: FalkorStore) -
     rows = await store.run(ENTITY_LABELS)
     assert len(rows) == 4
     assert all(r["labels"] == ["AuditEntry"] and r["owner"] is None for r in rows)
+
+
+async def test_a_graph_that_does_not_exist_yet_verifies_empty(bare_store: FalkorStore) -> None:
+    report = await AuditTrail(bare_store).verify()
+    assert report.ok
+    assert (report.entries, report.head_hash) == (0, GENESIS)

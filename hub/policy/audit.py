@@ -228,7 +228,8 @@ class AuditTrail:
                 walked, expected, prev, after = walked + 1, expected + 1, entry.hash, entry.seq
             if len(rows) < page_size:
                 break
-        total = int((await self._store.run(cypher.COUNT))[0]["total"])
+        counted = await self._store.run(cypher.COUNT)
+        total = int(counted[0]["total"]) if counted else 0  # no rows: the graph does not exist
         if total != walked:
             return VerifyReport(entries=walked, head_hash=prev, problem_seq=None,
                                 problem=f"{total - walked} entries share a sequence number "
