@@ -187,6 +187,43 @@ def audit_verify() -> None:
     typer.echo(f"{report.entries} entries verified (head {report.head_hash})")
 
 
+@app.command()
+def ingest(
+    connector: Annotated[str, typer.Argument(
+        help="Format: wco-dec, ephyto, asycuda, seed-plus or aeo-register")],
+    source: Annotated[str, typer.Argument(
+        help="A file, a directory (its files of that format, sorted) or - for stdin")],
+    agency: Annotated[str, typer.Option(help="The submitting agency, owner of the records")],
+    distribution: Annotated[str, typer.Option(
+        help="ORIGINATOR, PARTY, LISTED, CEFTA_CUSTOMS, CEFTA_AGENCIES or CEFTA_EU")] = "PARTY",
+    share_with: Annotated[list[str] | None, typer.Option(
+        "--share-with", help="Extra audience: party, agency or case:<id> (repeatable)")] = None,
+) -> None:
+    """Ingest declarations, certificates, messages or registers; exit 1 if any was rejected."""
+    from connectors import connector as pick_connector
+    from hub.graph.connect import open_store
+    from hub.ingest.pipeline import ingest_path, sharing_for, total_size
+    from hub.ingest.progress import RichProgress
+    from hub.ingest.report import IngestReport, summary_table
+
+    settings = _settings()
+    audiences = [a for entry in share_with or () for a in entry.split(",") if a.strip()]
+
+    async def job() -> IngestReport:
+        chosen = pick_connector(connector)
+        sharing = sharing_for(agency, distribution, audiences)
+        total = total_size(chosen, source)
+        async with open_store(settings) as store:
+            with RichProgress(total, console) as progress:
+                return await ingest_path(store, chosen, source, sharing,
+                                         data_dir=settings.data_dir, progress=progress)
+
+    report = _run(job)
+    Console().print(summary_table(report))
+    if not report.ok:
+        raise typer.Exit(code=1)
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL")] = Path("schema/hub.graphql"),

@@ -1,0 +1,1 @@
+"""Ingest: the connector protocol, and the pipeline that validates, stamps and writes records."""

@@ -1,0 +1,91 @@
+"""What an ingest run did: counts of source records and graph records, and the rejections."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+MAX_LISTED = 1_000
+"""Rejections listed in the report itself; all of them are always in the rejected folder."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One rejected source record (or the unreadable rest of a file) and why."""
+
+    origin: str
+    position: str
+    reason: str
+    source_ref: str | None = None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """Counts of one run.
+
+    ``read`` counts source records (declarations, certificates, messages, rows), each either
+    ``accepted`` or ``rejected``; a file that breaks off mid-way counts one rejection for its
+    unreadable rest. ``written`` and ``unchanged`` count graph records (nodes and edges):
+    created or changed, and already exactly as given. A node or edge repeated within the run
+    (the same operator in many declarations) is written once and counted unchanged after that.
+    """
+
+    run_id: str
+    connector: str
+    files: int = 0
+    skipped_files: list[str] = field(default_factory=list)
+    bytes_read: int = 0
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    written: int = 0
+    unchanged: int = 0
+    nodes: int = 0
+    edges: int = 0
+    dangling_edges: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    rejected_dir: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was rejected."""
+        return self.rejected == 0
+
+    def note(self, rejection: Rejection) -> None:
+        self.rejected += 1
+        if len(self.rejections) < MAX_LISTED:
+            self.rejections.append(rejection)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (for the HTTP endpoint and ``--json`` output)."""
+        data = asdict(self)
+        data["rejected_dir"] = str(self.rejected_dir) if self.rejected_dir else None
+        data["ok"] = self.ok
+        return data
+
+
+def summary_table(report: IngestReport, shown: int = 20) -> Table:
+    """The run's counts as a table, with the first ``shown`` rejections beneath."""
+    table = Table(title=f"ingest {report.connector} (run {report.run_id})",
+                  caption=_caption(report, shown))
+    for column in ("files", "read", "accepted", "written", "unchanged", "rejected"):
+        table.add_column(column, justify="right")
+    table.add_row(*(str(n) for n in (report.files, report.read, report.accepted, report.written,
+                                      report.unchanged, report.rejected)))
+    return table
+
+
+def _caption(report: IngestReport, shown: int) -> str:
+    lines = [f"{r.origin} {r.position}: {r.reason}" for r in report.rejections[:shown]]
+    if report.rejected > len(lines):
+        lines.append(f"... {report.rejected - len(lines)} more")
+    if report.rejected_dir is not None:
+        lines.append(f"rejected records and reasons: {report.rejected_dir}")
+    if report.skipped_files:
+        lines.append(f"skipped (not this format): {', '.join(report.skipped_files)}")
+    if report.dangling_edges:
+        lines.append(f"{report.dangling_edges} edge(s) pointed at nodes not in the graph")
+    return "\n".join(lines)
