@@ -31,7 +31,11 @@ from hub.model import (
     Sharing,
     stable_id,
 )
+from hub.policy import CasbinPolicy
+from hub.policy.audit import AuditTrail
 from hub.principal import Principal, Role
+from hub.reference import AGENCY_BY_CODE
+from hub.settings import Settings
 from hub.visibility import Audience, Visibility
 
 SCHEMA = build_schema()
@@ -114,8 +118,22 @@ def graphs(draw: st.DrawFn) -> list[Rec]:
     return recs
 
 
+POLICY = CasbinPolicy(Settings().policy_dir)
+
+
 @st.composite
-def callers(draw: st.DrawFn) -> Visibility:
+def policy_callers(draw: st.DrawFn) -> Visibility:
+    """A real principal (agency and roles) through the real policy files."""
+    agency = draw(st.sampled_from(sorted(AGENCIES)))
+    info = AGENCY_BY_CODE[agency]
+    roles = frozenset(draw(st.lists(st.sampled_from(list(Role)), min_size=1, max_size=2)))
+    principal = Principal("p", info.party, agency, info.type.value, roles, "t")
+    tokens = ("case:c1",) if draw(st.booleans()) else ()
+    return POLICY.visibility(principal, extra_tokens=tokens)
+
+
+@st.composite
+def random_callers(draw: st.DrawFn) -> Visibility:
     agency = draw(st.sampled_from(sorted(AGENCIES)))
     party = AGENCIES[agency]
 
@@ -155,7 +173,7 @@ class Api:
         principal = Principal("s", vis.records.parties[0] if vis.records.parties else "RS",
                               vis.records.agency, "customs", frozenset({Role.ANALYST}), "t")
         self.ctx = RequestContext(principal=principal, visibility=vis,
-                                  reader=GraphReader(store, vis))
+                                  reader=GraphReader(store, vis), audit=AuditTrail(store))
 
     async def __call__(self, query: str, **variables: Any) -> Any:
         result = await SCHEMA.execute(query, variable_values=variables, context_value=self.ctx)
@@ -254,7 +272,8 @@ READ_PATHS: tuple[Callable[[Api, Expect], Awaitable[None]], ...] = (
 
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(recs=graphs(), vis=st.lists(callers(), min_size=2, max_size=3))
+@given(recs=graphs(),
+       vis=st.lists(st.one_of(random_callers(), policy_callers()), min_size=2, max_size=3))
 async def test_every_read_path_returns_exactly_what_the_rules_allow(
     store: FalkorStore, recs: list[Rec], vis: list[Visibility]
 ) -> None:

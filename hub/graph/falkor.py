@@ -64,6 +64,17 @@ class FalkorStore:
             for row in result.result_set
         ]
 
+    async def plan(self, statement: Statement, params: Mapping[str, Any] | None = None) -> str:
+        """FalkorDB's execution plan for a statement (EXPLAIN; it does not run reads or writes).
+
+        Used by tests and operators to check that lookups still use their index with the
+        access filter in place. Only for READ statements: EXPLAIN of a write executes it.
+        """
+        if statement.mode is not Mode.READ:
+            raise InputError(f"{statement.name} is a write; FalkorDB's EXPLAIN would run it")
+        plan = await self._graph.explain(statement.text, dict(params or {}))
+        return str(plan)
+
     async def run_ddl(self, text: str, origin: str) -> None:
         try:
             if text.upper().startswith("GRAPH.CONSTRAINT"):
