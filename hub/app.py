@@ -221,7 +221,8 @@ def build_app(settings: Settings, migrate: bool = False, seed_scale: str | None 
     from hub.policy import CasbinPolicy
 
     services = Services(authenticator=build_validator(settings),
-                        policy=CasbinPolicy(settings.policy_dir))
+                        policy=CasbinPolicy(settings.policy_dir,
+                                            check_every=settings.policy_reload_seconds))
 
     async def on_ready(store: GraphStore) -> None:
         if migrate:
