@@ -9,24 +9,25 @@ Guarantees:
   is reported as a rejection with the file and position. A file is a sequence of independent
   records, so throwing away the good ones before a late syntax error would lose real data.
 - Idempotent: ids come from natural keys and the writer MERGEs, so the same input twice gives
-  the same graph, and the second run counts every record unchanged.
+  the same graph, and the second run counts every record unchanged. Within a run, the first
+  record that describes a node wins; later mentions only add fields it lacked (see
+  ``IngestRun._add_fresh``). A node that gains fields from a later batch is counted written
+  again on a re-run (its content is the same).
 - Rejected records are put aside in ``<data_dir>/rejected/<run-id>/``, never lost.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
-import json
 import secrets
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from hub.errors import InputError
 from hub.graph.store import GraphStore
@@ -35,7 +36,7 @@ from hub.ingest.connector import Connector, Parsed, Rejected
 from hub.ingest.progress import CountingReader, ProgressSink
 from hub.ingest.rejects import RejectFolder
 from hub.ingest.report import IngestReport, Rejection
-from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Record, Sharing
+from hub.model import Distribution, NodeRecord, Provenance, Record, Sharing
 from hub.reference import AGENCY_BY_CODE, PARTY_BY_CODE
 
 BATCH_RECORDS = 2_000
@@ -101,7 +102,8 @@ class IngestRun:
         self._rejects = RejectFolder(data_dir, run_id)
         self._batch_records = batch_records
         self._progress = progress
-        self._seen: dict[str, str] = {}
+        self._seen: dict[str, frozenset[str]] = {}
+        self._field_sets: dict[frozenset[str], frozenset[str]] = {}
 
     async def feed(self, stream: BinaryIO, origin: str) -> None:
         """Parse and write one input. Raises GraphError if the store fails (nothing else)."""
@@ -129,19 +131,20 @@ class IngestRun:
     def _next_batch(self, items: Iterator[Parsed | Rejected], origin: str) -> _Batch:
         """Pull source records until the batch is full (runs in a worker thread)."""
         records: list[Record] = []
+        pending: dict[str, int] = {}  # id -> index in ``records`` of its not yet written record
         for item in items:
             self.report.read += 1
             if isinstance(item, Rejected):
                 self._reject(item)
                 continue
-            stamped = self._accept(item, origin)
+            stamped = self._validate(item, origin)
             if stamped is not None:
-                records.extend(stamped)
+                self._add_fresh(stamped, records, pending)
             if len(records) >= self._batch_records:
                 return _Batch(records, done=False)
         return _Batch(records, done=True)
 
-    def _accept(self, parsed: Parsed, origin: str) -> list[Record] | None:
+    def _validate(self, parsed: Parsed, origin: str) -> list[Record] | None:
         """Stamp and validate one source record; None (and a rejection) if any part is bad."""
         provenance = Provenance(self._connector.name, parsed.source_ref, self._ingested_at)
         records = parsed.stamp(self._sharing, provenance)
@@ -156,36 +159,47 @@ class IngestRun:
                                   parsed.source_ref))
             return None
         self.report.accepted += 1
-        fresh: list[Record] = []
+        return records
+
+    def _add_fresh(self, records: list[Record], batch: list[Record],
+                   pending: dict[str, int]) -> None:
+        """Add what ``records`` say that this run has not written yet.
+
+        The first record of the run that describes a node or edge wins: a repeat (the same
+        operator in the next declaration, perhaps spelt differently) only contributes fields
+        nobody gave before. Rewriting repeats would make the last spelling win and flip
+        ``source_ref`` with every mention, so a second run would never count them unchanged.
+        """
         for record in records:
-            digest = _content(record)
-            if self._seen.get(record.id) == digest:
-                self.report.unchanged += 1  # already written in this run, exactly so
+            fields = frozenset(record.props)
+            known = self._seen.get(record.id)
+            if known is None:
+                self._seen[record.id] = self._fields(fields)
+                pending[record.id] = len(batch)
+                batch.append(record)
                 continue
-            self._seen[record.id] = digest
-            fresh.append(record)
-        return fresh
+            extra = fields - known
+            if not extra:
+                self.report.unchanged += 1
+                continue
+            self._seen[record.id] = self._fields(known | extra)
+            added = {k: record.props[k] for k in extra}
+            index = pending.get(record.id)
+            if index is not None:  # not written yet: complete the first record
+                first = batch[index]
+                batch[index] = replace(first, props={**added, **first.props})
+            else:  # written in an earlier batch: write the new fields alone
+                pending[record.id] = len(batch)
+                batch.append(replace(record, props=added))
+
+    def _fields(self, fields: frozenset[str]) -> frozenset[str]:
+        """One shared frozenset per distinct field set, so the run's memory stays small."""
+        return self._field_sets.setdefault(fields, fields)
 
     def _reject(self, rejected: Rejected) -> None:
         self._rejects.put(rejected, self._connector.fragment_suffix)
         self.report.note(Rejection(rejected.origin, rejected.position, rejected.reason,
                                    rejected.source_ref))
-
-
-def _content(record: Record) -> str:
-    """What a record says, without its provenance: a repeat with another source_ref is the same
-    content and need not be rewritten (rewriting would flip source_ref and the rev back and
-    forth, and a second run would no longer count it unchanged)."""
-    kind = record.label if isinstance(record, NodeRecord) else record.type
-    ends: tuple[str, ...] = (
-        (record.source_id, record.target_id) if isinstance(record, EdgeRecord) else ()
-    )
-    blob = json.dumps([kind, ends, _plain(record.props)], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-def _plain(props: Any) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in props.items()}
 
 
 async def ingest_stream(store: GraphStore, connector: Connector, stream: BinaryIO, origin: str,
