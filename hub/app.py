@@ -195,10 +195,12 @@ def create_app(
                 else:
                     services.store = await stack.enter_async_context(open_store(settings))
                 stack.callback(lambda: setattr(services, "store", None))
+            store = services.store
+            assert store is not None  # set just above, or given by the caller
             if services.audit is None:
-                services.audit = AuditTrail(services.store)
+                services.audit = AuditTrail(store)
             if on_ready is not None:
-                await on_ready(services.store)
+                await on_ready(store)
             yield
 
     routes = [
@@ -207,7 +209,7 @@ def create_app(
         Route("/graphql", _Authenticate(view, services), methods=["GET", "POST"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(_Measure)  # type: ignore[arg-type]
+    app.add_middleware(_Measure)
     return app
 
 

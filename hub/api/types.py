@@ -10,17 +10,18 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable
-from typing import Any, NewType, Optional
+from typing import Any, NewType, Optional, cast
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.scalar import ScalarDefinition
 
 from hub.api.context import RequestContext
 from hub.errors import InputError
 from hub.model import ANY, NODE_KINDS, REL_KINDS, SYSTEM_FIELDS, NodeKind
 
 EpochMillis = NewType("EpochMillis", int)
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     EpochMillis: strawberry.scalar(
         name="EpochMillis", serialize=int, parse_value=int,
         description="Milliseconds since 1970-01-01T00:00:00Z.",
@@ -40,6 +41,9 @@ _FIELD_TYPES: dict[str, Any] = {
     "seizure": Optional[JSON],  # noqa: UP045
     "findings": Optional[JSON],  # noqa: UP045
     "version": Optional[int],  # noqa: UP045
+    **{f"indicator_{name}": Optional[list[str]]  # noqa: UP045
+       for name in ("hs_codes", "origins", "routes", "offices", "operators", "vehicles",
+                    "documents")},
 }
 
 # (relationship type) -> (field name on the source kinds, field name on the target kinds)
@@ -136,7 +140,8 @@ class LinkConnection:
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="How many visible links there are in all (one extra query).")
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="How many visible links there are in all (one extra query).")
     async def total_count(self) -> int:
         return await self.count()
 
@@ -153,7 +158,8 @@ class NodeConnection:
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
 
-    @strawberry.field(description="How many visible records match (one extra query).")
+    @strawberry.field(  # type: ignore[untyped-decorator]
+        description="How many visible records match (one extra query).")
     async def total_count(self) -> int:
         return await self.count()
 
@@ -236,5 +242,5 @@ def to_node(row: dict[str, Any], ctx: RequestContext) -> Node:
 
 def to_relationship(row: dict[str, Any]) -> Relationship:
     properties = {k: v for k, v in row.items() if k not in SYSTEM_FIELDS and k != "type"}
-    return Relationship(id=row["id"], type=row["type"], properties=properties,
+    return Relationship(id=row["id"], type=row["type"], properties=cast(JSON, properties),
                         sharing=_sharing(row), provenance=_provenance(row))
