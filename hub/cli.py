@@ -204,7 +204,7 @@ def ingest(
     from hub.graph.connect import open_store
     from hub.ingest.pipeline import ingest_path, sharing_for, total_size
     from hub.ingest.progress import RichProgress
-    from hub.ingest.report import IngestReport, summary_table
+    from hub.ingest.report import IngestReport, print_summary
 
     settings = _settings()
     audiences = [a for entry in share_with or () for a in entry.split(",") if a.strip()]
@@ -219,7 +219,7 @@ def ingest(
                                          data_dir=settings.data_dir, progress=progress)
 
     report = _run(job)
-    Console().print(summary_table(report))
+    print_summary(Console(), report)
     if not report.ok:
         raise typer.Exit(code=1)
 

@@ -41,20 +41,21 @@ def parse(name: str, path: Path) -> list[Parsed | Rejected]:
 
 def render(name: str, path: Path) -> dict[str, Any]:
     """A connector's output as plain, sorted JSON (what the golden files hold)."""
-    records, rejected = [], []
+    records: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
     for item in parse(name, path):
         if isinstance(item, Rejected):
             rejected.append({"position": item.position, "reason": item.reason,
                              "source_ref": item.source_ref})
             continue
+        nodes = sorted(item.nodes, key=lambda n: (n.label, n.id))
+        edges = sorted(item.edges, key=lambda e: (e.type, e.source_id, e.target_id))
         records.append({
             "source_ref": item.source_ref,
             "position": item.position,
-            "nodes": sorted(({"label": n.label, "id": n.id, "props": dict(n.props)}
-                             for n in item.nodes), key=lambda n: (n["label"], n["id"])),
-            "edges": sorted(({"type": e.type, "source": e.source_id, "target": e.target_id,
-                              "props": dict(e.props)} for e in item.edges),
-                            key=lambda e: (e["type"], e["source"], e["target"])),
+            "nodes": [{"label": n.label, "id": n.id, "props": dict(n.props)} for n in nodes],
+            "edges": [{"type": e.type, "source": e.source_id, "target": e.target_id,
+                       "props": dict(e.props)} for e in edges],
         })
     return {"connector": name, "input": path.name, "records": records, "rejected": rejected}
 
@@ -132,7 +133,9 @@ def test_seed_plus_exit_and_entry_share_vehicles_and_operators() -> None:
     exit_msg, entry_msg = items[0], items[1]
     assert isinstance(exit_msg, Parsed)
     assert isinstance(entry_msg, Parsed)
-    ids = lambda p, label: {n.id for n in p.nodes if n.label == label}  # noqa: E731
+    def ids(parsed: Parsed, label: str) -> set[str]:
+        return {n.id for n in parsed.nodes if n.label == label}
+
     assert ids(exit_msg, "Vehicle") == ids(entry_msg, "Vehicle")  # BG-123-AB == BG 123 AB
     assert ids(exit_msg, "Operator") == ids(entry_msg, "Operator")  # RS prefix, spelling
     assert ids(exit_msg, "Consignment") != ids(entry_msg, "Consignment")

@@ -91,9 +91,14 @@ class Connector(Protocol):
     file ending used when a rejected fragment is put aside.
     """
 
-    name: str
-    suffixes: tuple[str, ...]
-    fragment_suffix: str
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def suffixes(self) -> tuple[str, ...]: ...
+
+    @property
+    def fragment_suffix(self) -> str: ...
 
     def parse(self, stream: BinaryIO, origin: str) -> Iterator[Parsed | Rejected]:
         """Yield one Parsed or Rejected per source record of ``stream``, in input order.

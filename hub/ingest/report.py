@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
 from rich.table import Table
 
 MAX_LISTED = 1_000
@@ -67,25 +68,22 @@ class IngestReport:
         return data
 
 
-def summary_table(report: IngestReport, shown: int = 20) -> Table:
-    """The run's counts as a table, with the first ``shown`` rejections beneath."""
-    table = Table(title=f"ingest {report.connector} (run {report.run_id})",
-                  caption=_caption(report, shown))
+def print_summary(console: Console, report: IngestReport, shown: int = 20) -> None:
+    """Print the run's counts as a table, then the first ``shown`` rejections, one a line."""
+    table = Table(title=f"ingest {report.connector} (run {report.run_id})")
     for column in ("files", "read", "accepted", "written", "unchanged", "rejected"):
         table.add_column(column, justify="right")
     table.add_row(*(str(n) for n in (report.files, report.read, report.accepted, report.written,
                                       report.unchanged, report.rejected)))
-    return table
-
-
-def _caption(report: IngestReport, shown: int) -> str:
-    lines = [f"{r.origin} {r.position}: {r.reason}" for r in report.rejections[:shown]]
+    console.print(table)
+    lines = [f"rejected: {r.origin} {r.position}: {r.reason}" for r in report.rejections[:shown]]
     if report.rejected > len(lines):
-        lines.append(f"... {report.rejected - len(lines)} more")
+        lines.append(f"... and {report.rejected - len(lines)} more")
     if report.rejected_dir is not None:
-        lines.append(f"rejected records and reasons: {report.rejected_dir}")
+        lines.append(f"rejected records and reasons are in {report.rejected_dir}")
     if report.skipped_files:
         lines.append(f"skipped (not this format): {', '.join(report.skipped_files)}")
     if report.dangling_edges:
         lines.append(f"{report.dangling_edges} edge(s) pointed at nodes not in the graph")
-    return "\n".join(lines)
+    for line in lines:
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
