@@ -6,6 +6,7 @@ import importlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from typing import Any, Optional
 
 import strawberry
@@ -19,7 +20,9 @@ from strawberry.extensions import (
 )
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from hub.api.context import RequestContext
 from hub.api.audit import PersonalDataAudit
@@ -142,11 +145,14 @@ def _viewer(info: strawberry.Info) -> Viewer:
                   distribution_levels=list(ctx.visibility.records.levels))
 
 
-QUERY_MODULES: tuple[str, ...] = ("hub.api.audit",)
+QUERY_MODULES: tuple[str, ...] = ("hub.api.audit", "hub.api.alerts")
 """API modules that add root query fields: each has ``query_fields() -> dict[str, field]``."""
 
-MUTATION_MODULES: tuple[str, ...] = ("hub.api.sharing",)
+MUTATION_MODULES: tuple[str, ...] = ("hub.api.sharing", "hub.api.alerts")
 """API modules that add mutations: each has ``mutation_fields() -> dict[str, field]``."""
+
+SUBSCRIPTION_MODULES: tuple[str, ...] = ("hub.api.alerts",)
+"""API modules that add subscriptions: each has ``subscription_fields() -> dict[str, field]``."""
 
 
 def _contributed(modules: tuple[str, ...], function: str) -> dict[str, Any]:
@@ -165,6 +171,13 @@ def _mutation_type() -> type | None:
     if not fields:
         return None
     return strawberry.type(type("Mutation", (), {"__module__": __name__, **fields}))
+
+
+def _subscription_type() -> type | None:
+    fields = _contributed(SUBSCRIPTION_MODULES, "subscription_fields")
+    if not fields:
+        return None
+    return strawberry.type(type("Subscription", (), {"__module__": __name__, **fields}))
 
 
 def _query_type() -> type:
@@ -188,12 +201,28 @@ class HubSchema(strawberry.Schema):
             result.errors = [public_error(error) for error in result.errors]
         return result
 
+    async def stream(self, *args: Any, **kwargs: Any) -> StreamResult:
+        # Websocket operations (subscriptions, and queries/mutations sent over a socket) come
+        # through here, not execute(): map their errors the same way. Errors raised before
+        # execution describe the client's own document; they stay as they are, so the
+        # transport can still close on a syntax error as its protocol says.
+        return _public_stream(await super().stream(*args, **kwargs))
+
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
         for error in errors:
             original = error.original_error
             if original is not None and not hasattr(original, "code"):
                 log.error("unexpected %s at %s", type(original).__name__, error.path)
+
+
+async def _public_stream(source: StreamResult) -> StreamResult:
+    async with aclosing(source):
+        async for result in source:
+            if (isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError)
+                    and result.errors):
+                result.errors = [public_error(error) for error in result.errors]
+            yield result
 
 
 _SPACES = re.compile(r"\n{3,}")
@@ -205,6 +234,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return HubSchema(
         query=_query_type(),
         mutation=_mutation_type(),
+        subscription=_subscription_type(),
         types=list(NODE_TYPES.values()),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[

@@ -1,0 +1,264 @@
+"""What the risk scorer knows about one consignment: plain values read from the graph.
+
+Both feature sources (:mod:`hub.analysis.risk.sources`: a caller's view for the API, the system
+view for batch scoring) produce these values, and both the rules scorer and the learned model
+read only these values. Everything is "as of the declaration": a fact dated after the
+consignment's ``declared_at`` (a later control, a later alert, a later use of a certificate) is
+never counted, so a score is what selectivity could have known at the border, and the learned
+model cannot see the outcome of the consignment it predicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from hub.model import CEFTA_PARTIES
+
+ROLES: tuple[str, ...] = ("exporter", "importer", "declarant", "carrier")
+"""Operator roles on a consignment, from the EXPORTER_OF / IMPORTER_OF / ... edge types."""
+
+ROLE_OF_TYPE: Mapping[str, str] = {
+    "EXPORTER_OF": "exporter", "IMPORTER_OF": "importer",
+    "DECLARANT_OF": "declarant", "CARRIER_OF": "carrier",
+}
+
+HIT_OUTCOMES: frozenset[str] = frozenset({"irregularity", "seizure"})
+"""Control outcomes that count as a hit (the alerts package stores these values)."""
+
+CLEAN_OUTCOMES: frozenset[str] = frozenset({"no_irregularity"})
+
+HISTORY_DAYS = 365
+"""Control results and first appearances are looked at over this many days before a declaration."""
+
+NEW_OPERATOR_DAYS = 90
+"""An operator whose first consignment in the hub is less than this many days old is new."""
+
+
+def day_of(text: str | None) -> str | None:
+    """The calendar day (``YYYY-MM-DD``) of an ISO date or date-time text, or None."""
+    if not text or len(text) < 10:
+        return None
+    return text[:10]
+
+
+def days_between(earlier: str, later: str) -> int:
+    """Whole days from one ``YYYY-MM-DD`` day to another (negative if reversed)."""
+    return (date.fromisoformat(later) - date.fromisoformat(earlier)).days
+
+
+@dataclass(frozen=True, slots=True)
+class AeoFact:
+    """An AEO authorisation an operator holds."""
+
+    id: str
+    status: str
+    aeo_type: str | None
+    valid_from: str | None
+    valid_until: str | None
+
+    def valid_on(self, day: str) -> bool:
+        """Valid status and ``day`` inside its validity dates (open where a date is missing)."""
+        return (self.status == "valid"
+                and (self.valid_from is None or self.valid_from[:10] <= day)
+                and (self.valid_until is None or day <= self.valid_until[:10]))
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status in {"suspended", "revoked"}
+
+
+@dataclass(frozen=True, slots=True)
+class ControlFact:
+    """A control result of one of the operator's consignments."""
+
+    id: str
+    consignment_id: str
+    controlled_at: str
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """An operator's control record over :data:`HISTORY_DAYS` before a declaration."""
+
+    hits: tuple[ControlFact, ...]
+    seizures: tuple[ControlFact, ...]
+    clean: tuple[ControlFact, ...]
+
+    @property
+    def controls(self) -> int:
+        return len(self.hits) + len(self.clean)
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorFacts:
+    """An operator as the scorer sees it. ``first_seen`` is its earliest declaration in the hub."""
+
+    id: str
+    country: str | None
+    first_seen: str | None
+    aeo: tuple[AeoFact, ...] = ()
+    controls: tuple[ControlFact, ...] = ()
+
+    def history(self, before: str, excluding: str) -> History:
+        """Controls of *other* consignments done in the :data:`HISTORY_DAYS` days before
+        ``before`` (a day): the consignment being scored never contributes its own outcome."""
+        hits: list[ControlFact] = []
+        seizures: list[ControlFact] = []
+        clean: list[ControlFact] = []
+        for control in self.controls:
+            at = day_of(control.controlled_at)
+            if (control.consignment_id == excluding or at is None or at >= before
+                    or days_between(at, before) > HISTORY_DAYS):
+                continue
+            if control.outcome in HIT_OUTCOMES:
+                hits.append(control)
+                if control.outcome == "seizure":
+                    seizures.append(control)
+            elif control.outcome in CLEAN_OUTCOMES:
+                clean.append(control)
+        return History(tuple(hits), tuple(seizures), tuple(clean))
+
+    def valid_aeo(self, day: str) -> tuple[AeoFact, ...]:
+        return tuple(a for a in self.aeo if a.valid_on(day))
+
+    def withdrawn_aeo(self) -> tuple[AeoFact, ...]:
+        return tuple(a for a in self.aeo if a.withdrawn)
+
+    def is_new(self, day: str) -> bool:
+        return (self.first_seen is None
+                or days_between(self.first_seen[:10], day) < NEW_OPERATOR_DAYS)
+
+
+@dataclass(frozen=True, slots=True)
+class LpcoUse:
+    """One consignment presenting a document, with the quantity it drew on the document."""
+
+    consignment_id: str
+    declared_at: str | None
+    quantity: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LpcoFacts:
+    """A licence, permit, certificate or other document presented with consignments."""
+
+    id: str
+    number: str | None
+    lpco_type: str | None
+    status: str | None
+    valid_until: str | None
+    hs_codes: tuple[str, ...]
+    quantity: float | None
+    holders: tuple[str, ...] = ()
+    uses: tuple[LpcoUse, ...] = ()
+
+    def uses_until(self, declared_at: str | None, consignment_id: str) -> tuple[LpcoUse, ...]:
+        """Uses up to and including this consignment's (ties on time count as earlier)."""
+        if declared_at is None:
+            return tuple(u for u in self.uses if u.consignment_id == consignment_id)
+        return tuple(u for u in self.uses
+                     if u.consignment_id == consignment_id
+                     or (u.declared_at is not None and u.declared_at <= declared_at))
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFact:
+    """An alert the scorer may count (the source already applied the caller's visibility)."""
+
+    id: str
+    title: str | None
+    priority: str | None
+    risk_type: str | None
+    status: str | None
+    valid_from: str | None
+    valid_until: str | None
+
+    INACTIVE = frozenset({"withdrawn", "candidate", "dismissed", "rejected", "draft"})
+
+    def active_on(self, day: str) -> bool:
+        """In force on ``day``: not withdrawn nor a mere candidate, and inside its validity."""
+        return (self.status not in self.INACTIVE
+                and (self.valid_from is None or self.valid_from[:10] <= day)
+                and (self.valid_until is None or day <= self.valid_until[:10]))
+
+
+@dataclass(frozen=True, slots=True)
+class AlertLink:
+    """An alert concerning a node ``hops`` links away from one of the consignment's subjects.
+
+    ``subject`` is the party, vehicle, driver or document of the consignment the path starts
+    at (the consignment itself when the alert concerns it directly, hops 0); ``via`` is the
+    node the alert concerns.
+    """
+
+    alert: AlertFact
+    hops: int
+    subject_id: str
+    subject_kind: str
+    via_id: str
+    via_kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConsignmentFacts:
+    """The consignment's own fields and the ids of what it is linked to."""
+
+    id: str
+    reference: str | None
+    declared_at: str | None
+    direction: str | None
+    hs_codes: tuple[str, ...]
+    origin: str | None
+    destination: str | None
+    exit_office: str | None
+    entry_office: str | None
+    presentation_office: str | None
+    value_eur: float | None
+    gross_mass_kg: float | None
+    owner_party: str | None
+    crossings: tuple[str, ...] = ()
+    parties: tuple[tuple[str, str], ...] = ()  # (role, operator id)
+    vehicles: tuple[str, ...] = ()
+    persons: tuple[str, ...] = ()
+    lpcos: tuple[tuple[str, float | None], ...] = ()  # (lpco id, quantity drawn)
+
+    @property
+    def day(self) -> str | None:
+        return day_of(self.declared_at)
+
+    @property
+    def value_per_kg(self) -> float | None:
+        if self.value_eur is None or not self.gross_mass_kg:
+            return None
+        return self.value_eur / self.gross_mass_kg
+
+    def operators(self, roles: tuple[str, ...] = ROLES) -> tuple[str, ...]:
+        """Distinct operator ids in ``roles``, in role order."""
+        return tuple(dict.fromkeys(op for role, op in sorted(
+            self.parties, key=lambda p: ROLES.index(p[0])) if role in roles))
+
+    def roles_of(self, operator_id: str) -> tuple[str, ...]:
+        return tuple(r for r in ROLES if (r, operator_id) in self.parties)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Everything the scorer and the model may use about one consignment."""
+
+    consignment: ConsignmentFacts
+    operators: Mapping[str, OperatorFacts] = field(default_factory=dict)
+    lpcos: Mapping[str, LpcoFacts] = field(default_factory=dict)
+    alerts: tuple[AlertLink, ...] = ()
+
+
+def is_foreign(operator: OperatorFacts, consignment: ConsignmentFacts) -> bool:
+    """The operator is registered outside the party that recorded the consignment."""
+    return (operator.country is not None and consignment.owner_party is not None
+            and operator.country != consignment.owner_party)
+
+
+def is_non_cefta(operator: OperatorFacts) -> bool:
+    return operator.country is not None and operator.country not in CEFTA_PARTIES

@@ -1,0 +1,303 @@
+"""Where evidence comes from: a caller's view of the graph, or the system view for batch work.
+
+:class:`EvidenceReader` turns consignment ids into :class:`~hub.analysis.risk.evidence.Evidence`
+with a few UNWIND statements per batch. Built with :meth:`EvidenceReader.for_caller`, every
+statement applies the caller's access filter to every node and edge (so nothing hidden can
+reach a score or its explanation); built with :meth:`EvidenceReader.system`, it reads the
+unfiltered ``risk.*_system`` twins — a system task, never reachable from the API.
+
+Alerts near a consignment are found forward (from its subjects outwards, two neighbourhood
+steps) for a caller, and from an index built once backwards from every alert's concerned node
+for the system; both give the same links (a test holds them to it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from hub.analysis.risk.evidence import (
+    ROLE_OF_TYPE,
+    AeoFact,
+    AlertFact,
+    AlertLink,
+    ConsignmentFacts,
+    ControlFact,
+    Evidence,
+    LpcoFacts,
+    LpcoUse,
+    OperatorFacts,
+)
+from hub.analysis.risk.profiles import Profile, profile_from_row
+from hub.graph.cypher import risk as cypher
+from hub.graph.statements import Statement
+from hub.graph.store import GraphStore, Row
+from hub.visibility import Visibility
+
+MAX_HOPS = 2
+"""How far from a consignment's subjects an alert's concern still counts."""
+
+BATCH = 1_000
+"""Ids per UNWIND statement."""
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def consignment_facts(row: Mapping[str, Any]) -> ConsignmentFacts:
+    parties = sorted({(ROLE_OF_TYPE[kind], op) for kind, op in row.get("parties") or ()
+                      if kind in ROLE_OF_TYPE})
+    return ConsignmentFacts(
+        id=row["id"], reference=row.get("reference"), declared_at=row.get("declared_at"),
+        direction=row.get("direction"), hs_codes=_strings(row.get("hs_codes")),
+        origin=row.get("origin"), destination=row.get("destination"),
+        exit_office=row.get("exit_office"), entry_office=row.get("entry_office"),
+        presentation_office=row.get("presentation_office"),
+        value_eur=_float(row.get("value_eur")), gross_mass_kg=_float(row.get("gross_mass_kg")),
+        owner_party=row.get("owner_party"),
+        crossings=tuple(sorted(set(_strings(row.get("crossings"))))),
+        parties=tuple(parties),
+        vehicles=tuple(sorted(set(_strings(row.get("vehicles"))))),
+        persons=tuple(sorted(set(_strings(row.get("persons"))))),
+        lpcos=tuple(sorted({(lid, _float(q)) for lid, q in row.get("lpcos") or ()},
+                           key=lambda x: x[0])),
+    )
+
+
+def operator_facts(row: Mapping[str, Any]) -> OperatorFacts:
+    controls = {k: ControlFact(k, c, str(at or ""), str(outcome or ""))
+                for k, c, at, outcome in row.get("controls") or ()}
+    aeo = {a["id"]: AeoFact(a["id"], str(a.get("status") or ""), a.get("aeo_type"),
+                            a.get("valid_from"), a.get("valid_until"))
+           for a in row.get("aeo") or ()}
+    return OperatorFacts(id=row["id"], country=row.get("country"),
+                         first_seen=row.get("first_seen"),
+                         aeo=tuple(aeo[k] for k in sorted(aeo)),
+                         controls=tuple(controls[k] for k in sorted(controls)))
+
+
+def lpco_facts(row: Mapping[str, Any]) -> LpcoFacts:
+    uses = {c: LpcoUse(c, at, _float(q)) for c, at, q in row.get("uses") or ()}
+    return LpcoFacts(id=row["id"], number=row.get("number"), lpco_type=row.get("lpco_type"),
+                     status=row.get("status"), valid_until=row.get("valid_until"),
+                     hs_codes=_strings(row.get("hs_codes")), quantity=_float(row.get("quantity")),
+                     holders=tuple(sorted(set(_strings(row.get("holders"))))),
+                     uses=tuple(uses[k] for k in sorted(uses)))
+
+
+def alert_fact(row: Mapping[str, Any]) -> AlertFact:
+    return AlertFact(id=row["id"], title=row.get("title"), priority=row.get("priority"),
+                     risk_type=row.get("risk_type"), status=row.get("status"),
+                     valid_from=row.get("valid_from"), valid_until=row.get("valid_until"))
+
+
+def _keeper(links: dict[str, AlertLink]) -> Callable[[AlertLink], None]:
+    """Adds a link to ``links`` unless the same alert is already there at fewer hops."""
+    def keep(link: AlertLink) -> None:
+        old = links.get(link.alert.id)
+        if old is None or link.hops < old.hops:
+            links[link.alert.id] = link
+    return keep
+
+
+def _chunks(ids: Sequence[str], size: int = BATCH) -> Iterable[list[str]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start:start + size])
+
+
+class EvidenceReader:
+    """Reads evidence in batches; caches operators and documents across batches of one run."""
+
+    def __init__(self, store: GraphStore, params: Mapping[str, Any], system: bool) -> None:
+        self._store = store
+        self._params = dict(params)
+        self._system = system
+        self._operators: dict[str, OperatorFacts] = {}
+        self._lpcos: dict[str, LpcoFacts] = {}
+        self._alert_index: dict[str, list[tuple[AlertFact, int, str, str]]] | None = None
+
+    @classmethod
+    def for_caller(cls, store: GraphStore, visibility: Visibility) -> EvidenceReader:
+        """Evidence as this caller may see it (the API's path)."""
+        return cls(store, {"vis": visibility.as_params()}, system=False)
+
+    @classmethod
+    def system(cls, store: GraphStore) -> EvidenceReader:
+        """Evidence over the whole graph: batch scoring, training and patterns only."""
+        return cls(store, {}, system=True)
+
+    @property
+    def is_system(self) -> bool:
+        return self._system
+
+    async def _run(self, caller: Statement, system: Statement,
+                   params: Mapping[str, Any] | None = None) -> list[Row]:
+        stmt = system if self._system else caller
+        return await self._store.run(stmt, {**self._params, **(params or {})})
+
+    async def profiles(self) -> list[Profile]:
+        """Active profiles the reader may see (validity dates are checked per consignment)."""
+        rows = await self._run(cypher.PROFILES, cypher.PROFILES_SYSTEM)
+        return [p for p in (profile_from_row(r["p"]) for r in rows) if p is not None]
+
+    async def consignments(self, ids: Sequence[str]) -> list[ConsignmentFacts]:
+        found: dict[str, ConsignmentFacts] = {}
+        for chunk in _chunks(ids):
+            rows = await self._run(cypher.CONSIGNMENTS, cypher.CONSIGNMENTS_SYSTEM,
+                                   {"ids": chunk})
+            for row in rows:
+                facts = consignment_facts(row["c"])
+                found[facts.id] = facts
+        return [found[i] for i in ids if i in found]
+
+    async def _operator_facts(self, ids: Iterable[str]) -> None:
+        missing = sorted(set(ids) - set(self._operators))
+        for chunk in _chunks(missing):
+            rows = await self._run(cypher.OPERATORS, cypher.OPERATORS_SYSTEM, {"ids": chunk})
+            for row in rows:
+                facts = operator_facts(row["o"])
+                self._operators[facts.id] = facts
+
+    async def _lpco_facts(self, ids: Iterable[str]) -> None:
+        missing = sorted(set(ids) - set(self._lpcos))
+        for chunk in _chunks(missing):
+            rows = await self._run(cypher.LPCOS, cypher.LPCOS_SYSTEM, {"ids": chunk})
+            for row in rows:
+                facts = lpco_facts(row["l"])
+                self._lpcos[facts.id] = facts
+
+    async def gather(self, ids: Sequence[str]) -> list[Evidence]:
+        """Evidence for the visible consignments among ``ids``, in the order given."""
+        facts = await self.consignments(ids)
+        await self._operator_facts(op for c in facts for _, op in c.parties)
+        await self._lpco_facts(lid for c in facts for lid, _ in c.lpcos)
+        links = (await self._alerts_backward(facts) if self._system
+                 else await self._alerts_forward(facts))
+        out = []
+        for c in facts:
+            operators = {op: self._operators[op] for _, op in c.parties if op in self._operators}
+            lpcos = {lid: self._lpcos[lid] for lid, _ in c.lpcos if lid in self._lpcos}
+            out.append(Evidence(c, operators, lpcos, tuple(links.get(c.id, ()))))
+        return out
+
+    # ---- alerts near a consignment ------------------------------------------------------------
+
+    @staticmethod
+    def _subjects(c: ConsignmentFacts) -> dict[str, str]:
+        """The consignment's subjects: node id -> kind."""
+        subjects = {op: "Operator" for _, op in c.parties}
+        subjects.update({v: "Vehicle" for v in c.vehicles})
+        subjects.update({p: "Person" for p in c.persons})
+        subjects.update({lid: "Lpco" for lid, _ in c.lpcos})
+        return subjects
+
+    async def _neighbours(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = defaultdict(dict)
+        for chunk in _chunks(sorted(set(ids))):
+            for row in await self._run(cypher.NEIGHBOURS, cypher.NEIGHBOURS_SYSTEM,
+                                       {"ids": chunk}):
+                found[row["id"]][row["neighbour"]] = row["kind"]
+        return found
+
+    async def _alerts_forward(
+        self, facts: Sequence[ConsignmentFacts]
+    ) -> dict[str, list[AlertLink]]:
+        """From each consignment's subjects outwards (the caller's view)."""
+        out: dict[str, list[AlertLink]] = {}
+        for c in facts:
+            subjects = self._subjects(c)
+            # distance from the subjects: node -> (hops, subject id, subject kind, own kind)
+            reach: dict[str, tuple[int, str, str, str]] = {
+                s: (0, s, kind, kind) for s, kind in subjects.items()}
+            frontier = dict(reach)
+            for hops in range(1, MAX_HOPS + 1):
+                nexts = await self._neighbours(frontier)
+                step: dict[str, tuple[int, str, str, str]] = {}
+                for node, (_, subject, skind, _) in sorted(frontier.items()):
+                    for neighbour, kind in sorted(nexts.get(node, {}).items()):
+                        if neighbour not in reach and neighbour not in step:
+                            step[neighbour] = (hops, subject, skind, kind)
+                reach.update(step)
+                frontier = step
+            links: dict[str, AlertLink] = {}
+            keep = _keeper(links)
+
+            for row in await self._run(cypher.ALERTS_ON, cypher.ALERTS_ON,
+                                       {"ids": sorted({*reach, c.id})}):
+                node = row["id"]
+                if node == c.id:
+                    keep(AlertLink(alert_fact(row["a"]), 0, c.id, "Consignment", c.id,
+                                   "Consignment"))
+                else:
+                    hops, subject, skind, kind = reach[node]
+                    keep(AlertLink(alert_fact(row["a"]), hops, subject, skind, node, kind))
+            # alerts on *other* consignments one link from a node at most MAX_HOPS - 1 away
+            near = sorted(n for n, r in reach.items() if r[0] <= MAX_HOPS - 1)
+            for row in await self._run(cypher.ALERTS_NEAR, cypher.ALERTS_NEAR, {"ids": near}):
+                hops, subject, skind, _ = reach[row["id"]]
+                if row["via"] == c.id:
+                    keep(AlertLink(alert_fact(row["a"]), 0, c.id, "Consignment", c.id,
+                                   "Consignment"))
+                else:
+                    keep(AlertLink(alert_fact(row["a"]), hops + 1, subject, skind, row["via"],
+                                   "Consignment"))
+            out[c.id] = sorted(links.values(), key=lambda link: (link.hops, link.alert.id))
+        return out
+
+    async def _build_alert_index(self) -> dict[str, list[tuple[AlertFact, int, str, str]]]:
+        """node id -> (alert, hops from the node to the concerned node, via id, via kind)."""
+        index: dict[str, list[tuple[AlertFact, int, str, str]]] = defaultdict(list)
+        targets = await self._store.run(cypher.ALERT_TARGETS_SYSTEM, {})
+        if not targets:
+            return index
+        # node -> (alert id, concerned node id, its kind) carried outwards
+        frontier: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+        alerts: dict[str, AlertFact] = {}
+        for row in targets:
+            alert = alert_fact(row["a"])
+            alerts[alert.id] = alert
+            index[row["id"]].append((alert, 0, row["id"], row["kind"]))
+            # a concerned consignment is an end, never a step: its neighbours are one hop away
+            frontier[row["id"]].add((alert.id, row["id"], row["kind"]))
+        seen: dict[str, set[str]] = defaultdict(set)  # node -> alerts already placed there
+        for node, entries in index.items():
+            seen[node].update(a.id for a, _, _, _ in entries)
+        for hops in range(1, MAX_HOPS + 1):
+            nexts = await self._neighbours(frontier)
+            step: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+            for node, carried in frontier.items():
+                for neighbour in nexts.get(node, {}):
+                    for alert_id, via, via_kind in carried:
+                        if alert_id in seen[neighbour]:
+                            continue
+                        seen[neighbour].add(alert_id)
+                        index[neighbour].append((alerts[alert_id], hops, via, via_kind))
+                        step[neighbour].add((alert_id, via, via_kind))
+            frontier = step
+        return index
+
+    async def _alerts_backward(
+        self, facts: Sequence[ConsignmentFacts]
+    ) -> dict[str, list[AlertLink]]:
+        """From the index built once per reader (the system's view)."""
+        if self._alert_index is None:
+            self._alert_index = await self._build_alert_index()
+        index = self._alert_index
+        out: dict[str, list[AlertLink]] = {}
+        for c in facts:
+            links: dict[str, AlertLink] = {}
+            for alert, _, _, _ in index.get(c.id, ()):
+                links[alert.id] = AlertLink(alert, 0, c.id, "Consignment", c.id, "Consignment")
+            for subject, kind in sorted(self._subjects(c).items()):
+                for alert, hops, via, via_kind in index.get(subject, ()):
+                    old = links.get(alert.id)
+                    if via != c.id and (old is None or hops < old.hops):
+                        links[alert.id] = AlertLink(alert, hops, subject, kind, via, via_kind)
+            out[c.id] = sorted(links.values(), key=lambda link: (link.hops, link.alert.id))
+        return out

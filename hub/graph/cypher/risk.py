@@ -1,0 +1,137 @@
+"""Risk targeting statements: evidence for scoring, profile maintenance, pattern candidates.
+
+Evidence reads come in twins built from one text: ``risk.<name>`` applies ``@visible`` to every
+node and edge it touches and takes the caller's ``$vis`` (the API's ``riskScore``);
+``risk.<name>_system`` is the same text with the filter switched off. The ``_system`` twins are
+**system tasks only** — batch scoring, model training and evaluation, the pattern rules — run by
+the ``hub risk`` commands and the ingest hook, never reachable from the API, and their results
+are never shown to a caller as such (pattern candidates are written back under a per-agency
+visibility, see :mod:`hub.analysis.risk.patterns`).
+
+Every pattern comprehension of a statement names its variables apart (``r1``, ``r2``...):
+FalkorDB 4.16 lets a comprehension's WHERE see an earlier comprehension's variable of the same
+name, which silently empties the later list.
+
+Neighbourhoods never pass *through* a consignment: one big declarant or carrier would otherwise
+tie every consignment to every other. Intermediate nodes are parties, addresses, contacts,
+vehicles, drivers, documents and AEO authorisations.
+"""
+
+from hub.graph.statements import Mode, Statement, statement
+
+NEAR_TYPES = ("EXPORTER_OF|IMPORTER_OF|DECLARANT_OF|CARRIER_OF|TRANSPORTED_BY|DRIVEN_BY|"
+              "COVERED_BY|ISSUED_TO|HOLDS|LOCATED_AT|REACHABLE_AT|SAME_AS")
+"""Relationship types an alert's concern travels along (k <= 2 links)."""
+
+_ALERT = ("a {.id, .title, .priority, .risk_type, .status, .valid_from, .valid_until,"
+          " .owner_agency}")
+
+
+def _twins(name: str, text: str) -> tuple[Statement, Statement]:
+    """The filtered statement for callers and its unfiltered system twin."""
+    return (statement("risk." + name, text),
+            statement("risk." + name + "_system", text, filtered=False))
+
+
+CONSIGNMENTS, CONSIGNMENTS_SYSTEM = _twins("consignments", """
+    UNWIND $ids AS wanted
+    MATCH (c:Consignment {id: wanted})
+    WHERE @visible(c)
+    RETURN c {.id, .reference, .declared_at, .direction, .hs_codes, .origin, .destination,
+              .exit_office, .entry_office, .presentation_office, .value_eur, .gross_mass_kg,
+              .owner_party,
+              parties: [(o:Operator)-[r1:EXPORTER_OF|IMPORTER_OF|DECLARANT_OF|CARRIER_OF]->(c)
+                        WHERE @visible(r1) AND @visible(o) | [r1.kind, o.id]],
+              vehicles: [(c)-[r2:TRANSPORTED_BY]->(v:Vehicle)
+                         WHERE @visible(r2) AND @visible(v) | v.id],
+              persons: [(c)-[r3:DRIVEN_BY]->(p:Person) WHERE @visible(r3) AND @visible(p) | p.id],
+              crossings: [(c)-[r4:CROSSED]->(b:BorderCrossingPoint)
+                          WHERE @visible(r4) AND @visible(b) | b.code],
+              lpcos: [(c)-[r5:COVERED_BY]->(l:Lpco)
+                      WHERE @visible(r5) AND @visible(l) | [l.id, r5.quantity]]} AS c
+    """)
+
+OPERATORS, OPERATORS_SYSTEM = _twins("operators", """
+    UNWIND $ids AS wanted
+    MATCH (o:Operator {id: wanted})
+    WHERE @visible(o)
+    RETURN o {.id, .country,
+              first_seen: reduce(first = null, d IN
+                  [(o)-[r1:EXPORTER_OF|IMPORTER_OF|DECLARANT_OF|CARRIER_OF]->(c1:Consignment)
+                   WHERE @visible(r1) AND @visible(c1) AND c1.declared_at IS NOT NULL
+                   | c1.declared_at]
+                  | CASE WHEN first IS NULL OR d < first THEN d ELSE first END),
+              aeo: [(o)-[h:HOLDS]->(a:AeoAuthorisation) WHERE @visible(h) AND @visible(a)
+                    | a {.id, .status, .aeo_type, .valid_from, .valid_until}],
+              controls: [(o)-[r2:EXPORTER_OF|IMPORTER_OF|DECLARANT_OF|CARRIER_OF]->(c2:Consignment)
+                         <-[f:OF]-(k:ControlResult)
+                         WHERE @visible(r2) AND @visible(c2) AND @visible(f) AND @visible(k)
+                         | [k.id, c2.id, k.controlled_at, k.outcome]]} AS o
+    """)
+
+LPCOS, LPCOS_SYSTEM = _twins("lpcos", """
+    UNWIND $ids AS wanted
+    MATCH (l:Lpco {id: wanted})
+    WHERE @visible(l)
+    RETURN l {.id, .number, .lpco_type, .status, .valid_until, .hs_codes, .quantity,
+              holders: [(l)-[r1:ISSUED_TO]->(o:Operator)
+                        WHERE @visible(r1) AND @visible(o) | o.id],
+              uses: [(c:Consignment)-[r2:COVERED_BY]->(l) WHERE @visible(r2) AND @visible(c)
+                     | [c.id, c.declared_at, r2.quantity]]} AS l
+    """)
+
+NEIGHBOURS, NEIGHBOURS_SYSTEM = _twins("neighbours", """
+    UNWIND $ids AS wanted
+    MATCH (n:Entity {id: wanted})-[r:%s]-(m:Entity)
+    WHERE NOT m:Consignment AND (r.kind <> 'SAME_AS' OR coalesce(r.status, '') <> 'rejected')
+      AND @visible(n) AND @visible(r) AND @visible(m)
+    RETURN wanted AS id, m.id AS neighbour, m.kind AS kind
+    """ % NEAR_TYPES)  # noqa: UP031  (whitelisted types, CYPHER.md splicing rule)
+
+ALERTS_ON = statement("risk.alerts_on", """
+    UNWIND $ids AS wanted
+    MATCH (a:RiskAlert)-[k:CONCERNS]->(x:Entity {id: wanted})
+    WHERE @visible(x) AND @visible(k) AND @visible(a)
+    RETURN wanted AS id, x.kind AS kind, %s AS a
+    """ % _ALERT)  # noqa: UP031
+
+ALERTS_NEAR = statement("risk.alerts_near", """
+    UNWIND $ids AS wanted
+    MATCH (n:Entity {id: wanted})-[r:%s]-(x:Consignment)<-[k:CONCERNS]-(a:RiskAlert)
+    WHERE @visible(n) AND @visible(r) AND @visible(x) AND @visible(k) AND @visible(a)
+    RETURN wanted AS id, x.id AS via, %s AS a
+    """ % (NEAR_TYPES, _ALERT))  # noqa: UP031
+
+ALERT_TARGETS_SYSTEM = statement("risk.alert_targets_system", """
+    MATCH (a:RiskAlert)-[k:CONCERNS]->(x:Entity)
+    RETURN x.id AS id, x.kind AS kind, %s AS a
+    """ % _ALERT, filtered=False)  # noqa: UP031
+
+PROFILES, PROFILES_SYSTEM = _twins("profiles", """
+    MATCH (p:RiskProfile)
+    WHERE p.status = 'active' AND @visible(p)
+    WITH p ORDER BY p.id
+    RETURN p {.id, .name, .criteria, .weight, .version, .status, .valid_from, .valid_until} AS p
+    """)
+
+CONSIGNMENT_PAGE_SYSTEM = statement("risk.consignment_page_system", """
+    MATCH (c:Consignment)
+    WHERE c.id > $after
+    WITH c ORDER BY c.id LIMIT $limit
+    RETURN c.id AS id, c.declared_at AS declared_at
+    """, filtered=False)
+
+# ---- profile maintenance (the caller's own agency only) ---------------------------------------
+
+PROFILE_CLASH = statement("risk.profile_clash", """
+    MATCH (p:RiskProfile)
+    WHERE p.owner_agency = $agency AND (p.id = $id OR p.name = $name)
+    RETURN p.id AS id, p.name AS name
+    """)
+
+UPDATE_PROFILE = statement("risk.update_profile", """
+    MATCH (p:RiskProfile {id: $id})
+    WHERE p.owner_agency = $agency AND p.owner_party = $party AND p.version = $expected
+    SET p += $props
+    RETURN p.id AS id
+    """, Mode.WRITE)

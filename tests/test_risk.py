@@ -1,0 +1,372 @@
+"""Risk targeting: profile criteria, explained scores under the caller's visibility, the batch
+scorer, the learned model and its evaluation, and the pattern rules — on hand-built graphs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hub.analysis.risk.profiles import parse_criteria
+from hub.analysis.risk.scorer import score_all, score_for_caller
+from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds
+from hub.api.context import RequestContext
+from hub.api.schema import build_schema
+from hub.errors import InputError
+from hub.graph.falkor import FalkorStore
+from hub.graph.reader import GraphReader
+from hub.graph.writer import GraphWriter
+from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Record, Sharing, stable_id
+from hub.policy import CasbinPolicy
+from hub.policy.audit import AuditTrail
+from hub.principal import Principal, Role
+from hub.reference import AGENCY_BY_CODE
+from hub.settings import Settings
+from hub.visibility import Visibility
+
+SCHEMA = build_schema()
+POLICY = CasbinPolicy(Settings().policy_dir)
+SOURCE = Provenance("test", "risk", 1)
+WIDE = Sharing("RS-CUS", "RS", Distribution.CEFTA_CUSTOMS)
+MK_ONLY = Sharing("MK-CUS", "MK", Distribution.ORIGINATOR)
+
+
+def _id(label: str, key: str) -> str:
+    return stable_id(label, "risk-test", key)
+
+
+C1, C0, C2, C3, C4 = (_id("Consignment", k) for k in ("c1", "c0", "c2", "c3", "c4"))
+EXP, IMP, DEC, OTHER, RING = (_id("Operator", k) for k in ("exp", "imp", "dec", "other", "ring"))
+TRUCK, ADDR, CERT = _id("Vehicle", "truck"), _id("Address", "addr"), _id("Lpco", "cert")
+AEO_IMP, AEO_EXP = _id("AeoAuthorisation", "imp"), _id("AeoAuthorisation", "exp")
+SEIZED, OWN_CONTROL = _id("ControlResult", "seized"), _id("ControlResult", "own")
+CLEAN = [_id("ControlResult", f"clean{i}") for i in range(3)]
+ON_EXPORTER, HIDDEN_ON_TRUCK, ON_ADDRESS, ON_RING, LATER, ON_C1 = (
+    _id("RiskAlert", k) for k in ("exp", "truck", "addr", "ring", "later", "c1"))
+TOBACCO = _id("RiskProfile", "tobacco")
+
+
+def principal(agency: str, role: Role = Role.ANALYST) -> Principal:
+    info = AGENCY_BY_CODE[agency]
+    return Principal("u-" + agency, info.party, agency, info.type.value, frozenset({role}), "t")
+
+
+def visibility(agency: str, role: Role = Role.ANALYST) -> Visibility:
+    return POLICY.visibility(principal(agency, role))
+
+
+class Graph:
+    """Records for a hand-built graph; every node and edge carries sharing metadata."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+
+    def node(self, label: str, node_id: str, share: Sharing = WIDE, **props: Any) -> str:
+        self.records.append(NodeRecord(label, node_id, props, share, SOURCE))
+        return node_id
+
+    def edge(self, rel: str, source: str, target: str, share: Sharing = WIDE,
+             **props: Any) -> None:
+        self.records.append(EdgeRecord(rel, source, target, share, SOURCE, props))
+
+    async def write(self, store: FalkorStore) -> None:
+        await GraphWriter(store).write(self.records)
+
+
+def consignment(g: Graph, cid: str, day: str, *parties: tuple[str, str], **props: Any) -> str:
+    fields = {"reference": cid[-6:], "declared_at": day + "T10:00:00Z", "hs_codes": ["240220"],
+              "origin": "CN", "destination": "RS", "value_eur": 1000.0, "gross_mass_kg": 2000.0,
+              "exit_office": "MK1001", "entry_office": "RS081001", "direction": "import"}
+    g.node("Consignment", cid, **{**fields, **props})
+    for rel, op in parties:
+        g.edge(rel, op, cid)
+    return cid
+
+
+def control(g: Graph, kid: str, cid: str, day: str, outcome: str) -> None:
+    g.node("ControlResult", kid, controlled_at=day + "T12:00:00Z", outcome=outcome,
+           control_type="physical", office="RS081001")
+    g.edge("OF", kid, cid)
+
+
+def alert(g: Graph, aid: str, target: str, share: Sharing = WIDE, **props: Any) -> None:
+    fields = {"title": "alert " + aid[-4:], "priority": "high", "status": "active",
+              "valid_from": "2025-01-01", "risk_domain": "financial"}
+    g.node("RiskAlert", aid, share, **{**fields, **props})
+    g.edge("CONCERNS", aid, target, share)
+
+
+def scene() -> Graph:
+    """C1 (2025-06-10): tobacco from CN; exporter EXP (MK, revoked AEO, a seizure on C0 in May),
+    importer IMP (RS, valid AEO, at ADDR shared with RING), declarant DEC (three clean
+    controls), truck TRUCK, certificate CERT (expired, for apples, over quantity, issued to
+    OTHER). Alerts: on EXP (high), on TRUCK (owned by MK-CUS alone), on ADDR (low, one link
+    from IMP), on RING (medium, two links from IMP), on C1 but issued after it, on C1 (low)."""
+    g = Graph()
+    for op, country in ((EXP, "MK"), (IMP, "RS"), (DEC, "RS"), (OTHER, "RS"), (RING, "RS")):
+        g.node("Operator", op, name="op " + op[-4:], country=country)
+    g.node("Vehicle", TRUCK, plate="BG1234AA")
+    g.node("Address", ADDR, text="Bulevar 1, Beograd")
+    g.edge("LOCATED_AT", IMP, ADDR)
+    g.edge("LOCATED_AT", RING, ADDR)
+    g.node("AeoAuthorisation", AEO_IMP, number="RS-AEO-1", aeo_type="AEOF", status="valid",
+           valid_from="2024-01-01", valid_until="2027-01-01")
+    g.node("AeoAuthorisation", AEO_EXP, number="MK-AEO-9", aeo_type="AEOC", status="revoked")
+    g.edge("HOLDS", IMP, AEO_IMP)
+    g.edge("HOLDS", EXP, AEO_EXP)
+    consignment(g, C1, "2025-06-10", ("EXPORTER_OF", EXP), ("IMPORTER_OF", IMP),
+                ("DECLARANT_OF", DEC))
+    g.edge("TRANSPORTED_BY", C1, TRUCK)
+    consignment(g, C0, "2025-05-01", ("EXPORTER_OF", EXP), ("IMPORTER_OF", OTHER))
+    control(g, SEIZED, C0, "2025-05-02", "seizure")
+    control(g, OWN_CONTROL, C1, "2025-06-11", "irregularity")  # its own outcome: never counted
+    for i, cid in enumerate((C2, C3, C4)):
+        consignment(g, cid, f"2025-0{i + 2}-01", ("DECLARANT_OF", DEC), ("IMPORTER_OF", OTHER),
+                    hs_codes=["080810"], origin="MK")
+        control(g, CLEAN[i], cid, f"2025-0{i + 2}-02", "no_irregularity")
+    g.node("Lpco", CERT, number="PC-77", lpco_type="phyto_certificate", status="valid",
+           valid_until="2025-05-15", hs_codes=["0808"], quantity=100.0)
+    g.edge("ISSUED_TO", CERT, OTHER)
+    g.edge("COVERED_BY", C0, CERT, quantity=50.0)
+    g.edge("COVERED_BY", C1, CERT, quantity=80.0)
+    alert(g, ON_EXPORTER, EXP)
+    alert(g, HIDDEN_ON_TRUCK, TRUCK, MK_ONLY, priority="medium")
+    alert(g, ON_ADDRESS, ADDR, priority="low")
+    alert(g, ON_RING, RING, priority="medium")
+    alert(g, LATER, C1, valid_from="2025-07-01")
+    alert(g, ON_C1, C1, priority="low")
+    g.node("RiskProfile", TOBACCO, name="Tobacco from CN",
+           criteria='{"hs_prefixes": ["2402"], "origins": ["CN"]}', weight=25.0,
+           status="active", version=1)
+    return g
+
+
+@pytest.fixture
+async def graph(store: FalkorStore) -> FalkorStore:
+    await scene().write(store)
+    return store
+
+
+def by_factor(result: Score) -> dict[str, list[tuple[float, str, tuple[str, ...]]]]:
+    out: dict[str, list[tuple[float, str, tuple[str, ...]]]] = {}
+    for c in result.contributions:
+        out.setdefault(c.factor, []).append((c.weight, c.reason, c.record_ids))
+    return out
+
+
+# ---- criteria ---------------------------------------------------------------------------------
+
+def test_valid_criteria_are_normalised_to_canonical_json() -> None:
+    criteria = parse_criteria({"origins": ["cn", "TR"], "hs_prefixes": "2402",
+                               "operator": {"traits": ["new_operator"]},
+                               "max_value_per_kg": 2})
+    assert criteria.origins == ("CN", "TR")
+    assert criteria.operator is not None
+    assert criteria.operator.roles == ("exporter", "importer")
+    assert parse_criteria(criteria.to_json()) == criteria
+
+
+@pytest.mark.parametrize(("criteria", "named"), [
+    ({}, "at least one criterion"),
+    ({"hs_codes": ["2402"]}, "'hs_codes'"),
+    ({"hs_prefixes": ["24A2"]}, "'hs_prefixes'"),
+    ({"hs_prefixes": []}, "'hs_prefixes'"),
+    ({"origins": ["China"]}, "'origins'"),
+    ({"max_value_per_kg": -1}, "'max_value_per_kg'"),
+    ({"max_value_per_kg": True}, "'max_value_per_kg'"),
+    ({"operator": {"traits": ["shady"]}}, "'operator.traits'"),
+    ({"operator": {"roles": ["owner"], "traits": ["no_aeo"]}}, "'operator.roles'"),
+    ({"operator": {"traits": ["no_aeo"], "colour": "red"}}, "'operator'"),
+    ("[1, 2]", "JSON object"),
+    ("{not json", "not valid JSON"),
+])
+def test_invalid_criteria_name_the_offending_criterion(criteria: Any, named: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse_criteria(criteria)
+    assert named in info.value.message
+
+
+# ---- explained scores -------------------------------------------------------------------------
+
+async def test_every_contribution_kind_appears_with_the_right_sign(graph: FalkorStore) -> None:
+    result = await score_for_caller(graph, visibility("RS-CUS"), C1)
+    assert result is not None
+    factors = by_factor(result)
+    assert set(factors) == {"profile", "alert", "control_history", "aeo", "lpco"}
+    assert [w for w, _, ids in factors["profile"]] == [25.0]
+    alerts = {ids[0]: w for w, _, ids in factors["alert"]}
+    # high on the exporter (0 links), low on C1 itself, low on ADDR (1 link), medium on RING (2)
+    assert alerts == {ON_EXPORTER: 30.0, ON_C1: 10.0, ON_ADDRESS: 5.0, ON_RING: 5.0}
+    history = {ids[0]: w for w, _, ids in factors["control_history"]}
+    assert history[EXP] == 15.0  # the seizure on C0; C1's own irregularity does not count
+    assert history[DEC] == -2.5  # three clean controls, at half weight for a declarant
+    assert OWN_CONTROL not in {i for c in result.contributions for i in c.record_ids}
+    aeo = {ids[0]: w for w, _, ids in factors["aeo"]}
+    assert aeo == {IMP: -15.0, EXP: 20.0}
+    reasons = sorted(r for _, r, _ in factors["lpco"])
+    assert [w for w, _, _ in factors["lpco"]]
+    assert all(w > 0 for w, _, _ in factors["lpco"])
+    assert any("had expired" in r for r in reasons)
+    assert any("does not cover" in r for r in reasons)
+    assert any("quantity is exceeded" in r for r in reasons)
+    assert any("issued to none" in r for r in reasons)
+    assert result.score == pytest.approx(sum(c.weight for c in result.contributions))
+    assert result.channel is THRESHOLDS.channel(result.score) is Channel.RED
+
+
+async def test_a_hidden_alert_neither_moves_the_score_nor_appears(graph: FalkorStore) -> None:
+    rs = await score_for_caller(graph, visibility("RS-CUS"), C1)
+    mk = await score_for_caller(graph, visibility("MK-CUS"), C1)
+    assert rs is not None
+    assert mk is not None
+    rs_ids = {i for c in rs.contributions for i in c.record_ids}
+    mk_ids = {i for c in mk.contributions for i in c.record_ids}
+    assert HIDDEN_ON_TRUCK not in rs_ids
+    assert HIDDEN_ON_TRUCK in mk_ids  # its owner sees it: 20 points (medium, on the truck)
+    truck = [c for c in mk.contributions if HIDDEN_ON_TRUCK in c.record_ids]
+    assert [c.weight for c in truck] == [20.0]
+    assert mk.score - rs.score == pytest.approx(20.0)
+
+
+async def test_a_caller_who_cannot_see_the_consignment_gets_nothing(graph: FalkorStore) -> None:
+    assert await score_for_caller(graph, visibility("RS-PHY"), C1) is None
+
+
+def test_channels_follow_the_thresholds() -> None:
+    t = Thresholds(yellow=20, red=45)
+    assert [t.channel(s) for s in (-10, 0, 19.99, 20, 44.9, 45, 300)] == [
+        Channel.GREEN, Channel.GREEN, Channel.GREEN, Channel.YELLOW, Channel.YELLOW,
+        Channel.RED, Channel.RED]
+
+
+async def test_the_batch_scorer_agrees_with_an_all_seeing_caller(graph: FalkorStore) -> None:
+    batch: dict[str, Score] = {}
+    report = await score_all(graph, on_scores=lambda scores: batch.update(
+        {s.consignment_id: s for s in scores}))
+    assert report.scored == 5
+    assert sum(report.channels.values()) == 5
+    mk = await score_for_caller(graph, visibility("MK-CUS"), C1)
+    rs = await score_for_caller(graph, visibility("RS-CUS"), C1)
+    assert mk is not None
+    assert rs is not None
+    # the system sees the union of what RS-CUS and MK-CUS see here
+    system_alerts = {c.record_ids[0]: c.weight for c in batch[C1].contributions
+                     if c.factor == "alert"}
+    caller_alerts = {c.record_ids[0]: c.weight for s in (rs, mk) for c in s.contributions
+                     if c.factor == "alert"}
+    assert system_alerts == caller_alerts
+    assert batch[C1].score == pytest.approx(rs.score + 20.0)
+
+
+# ---- the API ----------------------------------------------------------------------------------
+
+SCORE = """query($id: ID!) { riskScore(consignmentId: $id) {
+  consignmentId score channel contributions { factor weight reason recordIds } } }"""
+
+
+async def execute(store: FalkorStore, agency: str, query: str, role: Role = Role.ANALYST,
+                  **variables: Any) -> tuple[Any, str | None]:
+    p = principal(agency, role)
+    vis = POLICY.visibility(p)
+    ctx = RequestContext(principal=p, visibility=vis, reader=GraphReader(store, vis),
+                         policy=POLICY, audit=AuditTrail(store), purpose="test")
+    result = await SCHEMA.execute(query, variable_values=variables, context_value=ctx)
+    code = (result.errors[0].extensions or {}).get("code") if result.errors else None
+    return result.data, code
+
+
+async def test_risk_score_through_the_api(graph: FalkorStore) -> None:
+    data, code = await execute(graph, "RS-CUS", SCORE, id=C1)
+    assert code is None
+    got = data["riskScore"]
+    direct = await score_for_caller(graph, visibility("RS-CUS"), C1)
+    assert direct is not None
+    assert got["score"] == direct.score
+    assert got["channel"] == direct.channel.value
+    assert len(got["contributions"]) == len(direct.contributions)
+    mentioned = {i for c in got["contributions"] for i in c["recordIds"]}
+    assert HIDDEN_ON_TRUCK not in mentioned
+    # hidden and absent consignments give the same answer
+    assert (await execute(graph, "RS-PHY", SCORE, id=C1))[1] == "not_found"
+    assert (await execute(graph, "RS-CUS", SCORE, id="consignment:none"))[1] == "not_found"
+
+
+# ---- profile maintenance ----------------------------------------------------------------------
+
+SAVE = """mutation($p: RiskProfileInput!) { saveRiskProfile(profile: $p) {
+  id ... on RiskProfile { name criteria weight version status validUntil }
+  sharing { ownerAgency distribution } } }"""
+RETIRE = """mutation($id: ID!, $v: Int) { retireRiskProfile(id: $id, expectedVersion: $v) {
+  id ... on RiskProfile { version status } } }"""
+APPLES = {"name": "Apples from MK, new importers", "weight": 15.0,
+          "criteria": {"hs_prefixes": ["0808"], "origins": ["mk"],
+                       "operator": {"roles": ["importer"], "traits": ["new_operator"]}}}
+
+
+async def test_rmwg_creates_updates_and_retires_a_profile(graph: FalkorStore) -> None:
+    data, code = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=APPLES)
+    assert code is None
+    saved = data["saveRiskProfile"]
+    assert (saved["version"], saved["status"]) == (1, "active")
+    assert saved["sharing"] == {"ownerAgency": "RS-CUS", "distribution": "CEFTA_CUSTOMS"}
+    assert '"origins":["MK"]' in saved["criteria"]
+    changed = {**APPLES, "id": saved["id"], "weight": 18.0, "expectedVersion": 1,
+               "validUntil": "2026-12-31"}
+    data, code = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=changed)
+    assert code is None
+    assert data["saveRiskProfile"]["version"] == 2
+    assert data["saveRiskProfile"]["weight"] == 18.0
+    assert data["saveRiskProfile"]["validUntil"] == "2026-12-31"
+    # a stale editor is refused, and so is a second profile with the same name
+    assert (await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=changed))[1] == "bad_input"
+    assert (await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=APPLES))[1] == "bad_input"
+    # clearing validUntil removes it
+    cleared = {**changed, "expectedVersion": 2, "validUntil": None}
+    data, code = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=cleared)
+    assert code is None
+    assert data["saveRiskProfile"]["validUntil"] is None
+    data, code = await execute(graph, "RS-CUS", RETIRE, Role.RMWG, id=saved["id"], v=3)
+    assert code is None
+    assert data["retireRiskProfile"] == {"id": saved["id"], "version": 4, "status": "retired"}
+    trail = await AuditTrail(graph).accessed_records_of("RS-CUS")
+    assert [e.operation for e in trail.entries] == ["save_risk_profile"] * 3 + [
+        "retire_risk_profile"]
+
+
+async def test_profile_writes_need_the_rmwg_role_and_ownership(graph: FalkorStore) -> None:
+    assert (await execute(graph, "RS-CUS", SAVE, Role.ANALYST, p=APPLES))[1] == "forbidden"
+    data, _ = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=APPLES)
+    profile_id = data["saveRiskProfile"]["id"]
+    other = {**APPLES, "id": profile_id, "weight": 1.0}
+    assert (await execute(graph, "MK-CUS", SAVE, Role.RMWG, p=other))[1] == "forbidden"
+    assert (await execute(graph, "MK-CUS", RETIRE, Role.RMWG, id=profile_id))[1] == "forbidden"
+    assert (await execute(graph, "RS-CUS", RETIRE, Role.RMWG, id="profile:none"))[1] == \
+        "not_found"
+
+
+async def test_invalid_profile_input_is_refused_before_anything_is_written(
+    graph: FalkorStore,
+) -> None:
+    bad = {**APPLES, "criteria": {"hs_prefixes": ["08x8"]}}
+    p = principal("RS-CUS", Role.RMWG)
+    vis = POLICY.visibility(p)
+    ctx = RequestContext(principal=p, visibility=vis, reader=GraphReader(graph, vis),
+                         policy=POLICY, audit=AuditTrail(graph))
+    result = await SCHEMA.execute(SAVE, variable_values={"p": bad}, context_value=ctx)
+    assert result.errors
+    assert "'hs_prefixes'" in result.errors[0].message
+    for field, value in (("weight", 500.0), ("validUntil", "31.12.2026"), ("name", "x")):
+        _, code = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p={**APPLES, field: value})
+        assert code == "bad_input", field
+    assert (await AuditTrail(graph).accessed_records_of("RS-CUS")).entries == ()
+
+
+async def test_a_retired_profile_stops_scoring(graph: FalkorStore) -> None:
+    before = await score_for_caller(graph, visibility("RS-CUS"), C1)
+    assert before is not None
+    assert any(c.factor == "profile" for c in before.contributions)
+    await execute(graph, "RS-CUS", RETIRE, Role.RMWG, id=TOBACCO)
+    after = await score_for_caller(graph, visibility("RS-CUS"), C1)
+    assert after is not None
+    assert not any(c.factor == "profile" for c in after.contributions)
+    assert after.score == pytest.approx(before.score - 25.0)
