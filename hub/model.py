@@ -104,12 +104,16 @@ NODE_KINDS: tuple[NodeKind, ...] = (
              description="A consignment or declaration crossing a border"),
     NodeKind("Lpco", "lpco",
              ("lpco_type", "number", "issuer", "issued_at", "valid_until", "status", "hs_codes",
-              "quantity", "quantity_unit"),
+              "quantity", "quantity_unit",
+              # hub.checks.lpco: when a suspension or revocation took effect (YYYY-MM-DD)
+              "status_changed_at"),
              lookups=("number", "status"),
              description="A licence, permit, certificate or other document"),
     NodeKind("AeoAuthorisation", "aeo",
-             ("number", "aeo_type", "status", "issuing_party", "valid_from", "valid_until"),
-             lookups=("number", "status"), description="An AEO authorisation"),
+             ("number", "aeo_type", "status", "issuing_party", "valid_from", "valid_until",
+              # hub.checks.aeo: "YYYY-MM-DD status" entries in date order, and the last change
+              "status_history", "status_changed_at"),
+             lookups=("number", "status", "issuing_party"), description="An AEO authorisation"),
     NodeKind("RiskAlert", "alert",
              ("title", "risk_domain", "risk_type", "indicators", "description",
               "recommended_action", "valid_from", "valid_until", "priority", "issuing_agency",
@@ -133,6 +137,11 @@ NODE_KINDS: tuple[NodeKind, ...] = (
              lookups=("status",), description="A common risk profile maintained by the RMWG"),
     NodeKind("Case", "case", ("title", "status", "lead_agency", "opened_at"),
              lookups=("status",), search=("title",), description="An RMTT joint action case"),
+    NodeKind("RiskSignal", "signal",
+             ("signal_kind", "severity", "check", "reason", "consignment_id", "record_ids",
+              "observed_at", "status"),
+             lookups=("signal_kind", "consignment_id"),
+             description="A problem found by a check (LPCO, AEO status, SEED exit/entry match)"),
 )
 
 ANY = ("*",)
@@ -159,6 +168,10 @@ REL_KINDS: tuple[RelKind, ...] = (
     RelKind("SAME_AS", ("Operator",), ("Operator",), ("score", "method", "status", "explanation")),
     RelKind("INCLUDES", ("Case",), ANY),
     RelKind("MEMBER_OF", ("Agency",), ("Case",)),
+    RelKind("ABOUT", ("RiskSignal",), ANY),
+    RelKind("MATCHES", ("Consignment",), ("Consignment",),
+            ("score", "gap_minutes", "matched_by", "observed_at"),
+            description="A SEED exit message matched with the entry message at the neighbour"),
 )
 
 NODE_KIND_BY_LABEL: Mapping[str, NodeKind] = {k.label: k for k in NODE_KINDS}

@@ -41,6 +41,8 @@ _FIELD_TYPES: dict[str, Any] = {
     "seizure": Optional[JSON],  # noqa: UP045
     "findings": Optional[JSON],  # noqa: UP045
     "version": Optional[int],  # noqa: UP045
+    "record_ids": Optional[list[str]],  # noqa: UP045
+    "status_history": Optional[list[str]],  # noqa: UP045
     **{f"indicator_{name}": Optional[list[str]]  # noqa: UP045
        for name in ("hs_codes", "origins", "routes", "offices", "operators", "vehicles",
                     "documents")},
@@ -69,6 +71,8 @@ REL_FIELD_NAMES: dict[str, tuple[str, str]] = {
     "SAME_AS": ("sameAs", "sameAsOf"),
     "INCLUDES": ("includes", "cases"),
     "MEMBER_OF": ("memberOf", "members"),
+    "ABOUT": ("about", "signals"),
+    "MATCHES": ("matchedEntries", "matchedExits"),
 }
 
 
