@@ -224,6 +224,23 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def seed(
+    scale: Annotated[str, typer.Option(help="Dataset size: small, medium or large")] = "small",
+    seed_value: Annotated[int, typer.Option(
+        "--seed", help="Random seed: the same seed always gives the same graph")] = 2025,
+    reset: Annotated[bool, typer.Option("--reset", help="Delete the whole graph first")] = False,
+    if_empty: Annotated[bool, typer.Option(
+        "--if-empty", help="Do nothing when the graph already holds data")] = False,
+) -> None:
+    """Load the deterministic synthetic CEFTA dataset (and write its ground truth)."""
+    from hub.demo.command import seed_command
+
+    settings = _settings()
+    _run(lambda: seed_command(settings, scale, seed_value, reset=reset, if_empty=if_empty,
+                              console=console))
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL")] = Path("schema/hub.graphql"),

@@ -62,3 +62,13 @@ async def open_store(settings: Settings) -> AsyncIterator[GraphStore]:
         yield store
     finally:
         await store.close()
+
+
+async def compact_embedded(settings: Settings) -> bool:
+    """Rewrite the embedded server's append-only file as a snapshot after a bulk load (seed,
+    large ingest), so the next start does not replay every write. Call it while the store is
+    open. Returns False, doing nothing, when ``HUB_GRAPH_URI`` is not ``embedded:``."""
+    if settings.graph_uri.split(":", 1)[0].lower() != "embedded":
+        return False
+    await asyncio.to_thread(EmbeddedFalkor(settings.data_dir).compact)
+    return True
