@@ -12,15 +12,21 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UnsetType
 
+from hub.alerts import AlertBus
+from hub.api.alerts import ALERT_BUS
 from hub.api.context import RequestContext
 from hub.api.schema import build_schema
 from hub.errors import AuthenticationError, HubError
@@ -58,6 +64,14 @@ class Services:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _SocketContext(RequestContext):
+    """A websocket's context: strawberry puts the connection_init payload here, and
+    ``on_ws_connect`` turns its token into the principal for every operation on the socket."""
+
+    connection_params: dict[str, Any] | None = None
+
+
 class _GraphQLView(GraphQL[RequestContext, None]):
     def __init__(self, services: Services, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -70,9 +84,11 @@ class _GraphQLView(GraphQL[RequestContext, None]):
         if principal is None:
             # Only the GraphiQL page gets here without a principal: it reads nothing, and the
             # context it gets can see nothing.
+            # A websocket gets here too, and stays closed until on_ws_connect authenticates it.
             closed = Visibility(records=Audience.nobody(), personal=Audience.nobody(), kinds=())
-            return RequestContext(principal=_ANONYMOUS, visibility=closed,
-                                  reader=GraphReader(services.store, closed))
+            kind = _SocketContext if request.scope["type"] == "websocket" else RequestContext
+            return kind(principal=_ANONYMOUS, visibility=closed,
+                        reader=GraphReader(services.store, closed))
         tokens = await case_tokens(services.store, principal.agency)
         visibility = services.policy.visibility(principal, extra_tokens=tokens)
         purpose = request.headers.get(PURPOSE_HEADER)
@@ -82,6 +98,28 @@ class _GraphQLView(GraphQL[RequestContext, None]):
             purpose=purpose[:MAX_PURPOSE] if purpose else None,
             policy=services.policy, audit=services.audit, services=services.extras,
         )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """Authenticate a websocket from ``{"Authorization": "Bearer ..."}`` in its
+        connection_init payload; refuse it (close 4403) otherwise, saying nothing more."""
+        services = self._services
+        assert services.store is not None
+        params = getattr(context, "connection_params", None) or {}
+        header = params.get("Authorization")
+        try:
+            if not isinstance(header, str):
+                raise AuthenticationError("no bearer token in connection_init")
+            result = services.authenticator.authenticate(header)
+            principal = await result if inspect.isawaitable(result) else result
+        except AuthenticationError:
+            raise ConnectionRejectionError() from None
+        tokens = await case_tokens(services.store, principal.agency)
+        context.principal = principal
+        context.visibility = services.policy.visibility(principal, extra_tokens=tokens)
+        context.reader = GraphReader(services.store, context.visibility)
+        context.policy, context.audit = services.policy, services.audit
+        context.services = services.extras
+        return await super().on_ws_connect(context)
 
 
 def _unauthorised() -> Response:
@@ -167,9 +205,13 @@ def create_app(
     """
     configure(settings)
     schema = build_schema(settings)
+    # Subscriptions (alertChanged) over graphql-transport-ws only, authenticated on connect.
+    services.extras.setdefault(ALERT_BUS, AlertBus(settings.subscription_queue))
     view = _GraphQLView(
         services, schema=schema, graphql_ide="graphiql" if settings.graphiql else None,
-        allow_queries_via_get=False, subscription_protocols=(),
+        allow_queries_via_get=False, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        max_subscriptions_per_connection=settings.max_subscriptions,
+        connection_init_wait_timeout=timedelta(seconds=10),
     )
 
     async def health(_: Request) -> Response:
@@ -207,6 +249,7 @@ def create_app(
         Route("/health", health),
         Route("/ready", ready),
         Route("/graphql", _Authenticate(view, services), methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(_Measure)

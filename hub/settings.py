@@ -40,6 +40,8 @@ class Settings:
     max_query_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2_000
+    max_subscriptions: int = 5  # per websocket connection
+    subscription_queue: int = 64  # pending alert events per subscriber (oldest dropped)
 
     def with_(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied (tests and the CLI use this)."""
@@ -99,6 +101,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telemetry_exporter=exporter,
         otlp_endpoint=env.get("HUB_OTLP_ENDPOINT") or None,
         graphiql=_flag("HUB_GRAPHIQL", env.get("HUB_GRAPHIQL", "true")),
+        max_subscriptions=_int("HUB_MAX_SUBSCRIPTIONS", env.get(
+            "HUB_MAX_SUBSCRIPTIONS", str(base.max_subscriptions)), 1),
+        subscription_queue=_int("HUB_SUBSCRIPTION_QUEUE", env.get(
+            "HUB_SUBSCRIPTION_QUEUE", str(base.subscription_queue)), 1),
     )
 
 
