@@ -51,6 +51,15 @@ MAX_FORM_TOKENS = 8
 """The longest spelled-out legal form, in tokens ("drustvo so ogranicena ... na edno lice")."""
 
 
+_ANY_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_CAPITAL_DIGRAPHS = re.compile("[ЉЊЏЃЌЅ]")
+_TO_LATIN = str.maketrans({
+    **{ord(cyr): lat for cyr, lat in _CYRILLIC.items()},
+    **{ord(cyr.upper()): lat[0].upper() + lat[1:] for cyr, lat in _CYRILLIC.items()},
+})
+_SPECIAL_TABLE = str.maketrans(_SPECIAL)
+
+
 def _latin_char(ch: str) -> str:
     lower = ch.lower()
     mapped = _CYRILLIC.get(lower)
@@ -64,6 +73,13 @@ def transliterate(text: str) -> str:
     anyascii; Latin letters (with their diacritics) are kept. Upper-case digraphs follow the
     word: "ЉУБА" → "LJUBA", "Љуба" → "Ljuba"."""
     text = unicodedata.normalize("NFC", text)
+    if not _ANY_CYRILLIC.search(text):
+        return text
+    if not _CAPITAL_DIGRAPHS.search(text):
+        latin = text.translate(_TO_LATIN)
+        if _ANY_CYRILLIC.search(latin):  # letters of other Cyrillic alphabets
+            latin = _ANY_CYRILLIC.sub(lambda m: anyascii(m.group(0)), latin)
+        return latin
     out: list[str] = []
     for i, ch in enumerate(text):
         latin = _latin_char(ch)
@@ -83,15 +99,25 @@ def fold(text: str, digraphs: bool = True) -> str:
     looked up before digraph folding (``digraphs=False``), which would make SH.A. read as S.A.
     """
     text = _QUOTES.sub("", text)
-    text = "".join(_SPECIAL.get(ch, ch) for ch in text)
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    ascii_text = anyascii(stripped).casefold()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_TABLE))
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        text = anyascii(stripped)
+    ascii_text = text.casefold()
     return _fold_digraphs(ascii_text) if digraphs else ascii_text
 
 
 def _fold_digraphs(text: str) -> str:
     return _DIGRAPHS.sub(lambda m: _DIGRAPH_FOLD[m.group(0)], text)
+
+
+@lru_cache(maxsize=1)
+def _form_words() -> frozenset[str]:
+    """Every word (or letter) that occurs in some legal-form variant, folded."""
+    return frozenset(
+        word for form in LEGAL_FORMS for variant in (form.code, *form.variants)
+        for word in _TOKEN.findall(fold(transliterate(variant), digraphs=False))
+    ) | frozenset(_forms_by_squeezed())
 
 
 @lru_cache(maxsize=1)
@@ -163,7 +189,14 @@ def _longest_form(
     tokens: list[_Token], start: int, stop: int, party: str | None, from_end: bool
 ) -> tuple[LegalForm, int] | None:
     """The longest form ending at ``stop`` (from_end) or starting at ``start``; with its length."""
-    limit = min(MAX_FORM_TOKENS, stop - start)
+    # Only a run of words that occur in some legal form can spell one: measure it first.
+    words = _form_words()
+    limit = 0
+    while limit < min(MAX_FORM_TOKENS, stop - start):
+        token = tokens[stop - 1 - limit] if from_end else tokens[start + limit]
+        if token.text not in words:
+            break
+        limit += 1
     for length in range(limit, 0, -1):
         lo, hi = (stop - length, stop) if from_end else (start, start + length)
         form = _form_at(tokens, lo, hi, party)
@@ -234,6 +267,13 @@ def _name_key(raw: str, party: str | None) -> NameKey:
     )
 
 
+def legal_form_code(text: str, party: str | None = None) -> str | None:
+    """The canonical code of a legal form written on its own ("д.о.о.", "Sh.p.k."), or None."""
+    tokens = _tokens(fold(transliterate(text or ""), digraphs=False))
+    form = _form_at(tokens, 0, len(tokens), (party or "").upper() or None) if tokens else None
+    return form.code if form else None
+
+
 def _monge_elkan(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Mean over ``a``'s tokens of the best Jaro-Winkler match in ``b``, weighted by length."""
     total = weight = 0.0
@@ -244,23 +284,53 @@ def _monge_elkan(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     return total / weight if weight else 0.0
 
 
+_W_TOKENS, _W_SORT, _W_SET = 0.45, 0.35, 0.20
+
+
+def _key_of(name: NameKey | str) -> NameKey:
+    return name if isinstance(name, NameKey) else name_key(name)
+
+
+def _edit_parts(ka: NameKey, kb: NameKey) -> tuple[float, float]:
+    """Token-sort (or, if better, whole-name without spaces) and token-set ratios, 0..1."""
+    text_a, text_b = " ".join(ka.tokens), " ".join(kb.tokens)
+    flat = fuzz.ratio(text_a.replace(" ", ""), text_b.replace(" ", ""))
+    sort = max(fuzz.token_sort_ratio(text_a, text_b), flat) / 100
+    return sort, fuzz.token_set_ratio(text_a, text_b) / 100
+
+
+def _trivial(ka: NameKey, kb: NameKey) -> float | None:
+    if not ka.tokens or not kb.tokens:
+        return 0.0
+    if ka.key == kb.key or "".join(ka.tokens) == "".join(kb.tokens):
+        return 1.0  # same words, or the same letters split into words differently
+    return None
+
+
 def name_similarity(a: NameKey | str, b: NameKey | str) -> float:
     """Similarity of two names' cores, 0..1 (1.0 when their keys are equal).
 
     The mix: token-level Jaro-Winkler (Monge-Elkan, both directions) tolerates typos and
     transliteration drift inside words and ignores word order; token-sort ratio (edit distance
-    over the sorted words) penalises words present on one side only, which the token-level part
-    forgives too easily ("Trade" vs "Best Trade"); token-set ratio rewards a name that is
+    over the sorted words, or over the whole name without spaces when that is closer: "Mlekara
+    Sever" vs "MlekaraSever") penalises words present on one side only, which the token-level
+    part forgives too easily ("Trade" vs "Best Trade"); token-set ratio rewards a name that is
     the other plus an activity or place word, common in registers ("Mlekara Sever Subotica").
     """
-    ka = a if isinstance(a, NameKey) else name_key(a)
-    kb = b if isinstance(b, NameKey) else name_key(b)
-    if not ka.tokens or not kb.tokens:
-        return 0.0
-    if ka.key == kb.key:
-        return 1.0
-    me = (_monge_elkan(ka.tokens, kb.tokens) + _monge_elkan(kb.tokens, ka.tokens)) / 2
-    text_a, text_b = " ".join(ka.tokens), " ".join(kb.tokens)
-    sort = fuzz.token_sort_ratio(text_a, text_b) / 100
-    token_set = fuzz.token_set_ratio(text_a, text_b) / 100
-    return round(0.45 * me + 0.35 * sort + 0.20 * token_set, 4)
+    ka, kb = _key_of(a), _key_of(b)
+    trivial = _trivial(ka, kb)
+    if trivial is not None:
+        return trivial
+    tokens = (_monge_elkan(ka.tokens, kb.tokens) + _monge_elkan(kb.tokens, ka.tokens)) / 2
+    sort, token_set = _edit_parts(ka, kb)
+    return round(_W_TOKENS * tokens + _W_SORT * sort + _W_SET * token_set, 4)
+
+
+def name_similarity_bound(a: NameKey, b: NameKey) -> float:
+    """An upper bound of :func:`name_similarity` from its fast parts only (rapidfuzz C code):
+    the matcher drops pairs that cannot reach the threshold without the slower token part."""
+    trivial = _trivial(a, b)
+    if trivial is not None:
+        return trivial
+    sort, token_set = _edit_parts(a, b)
+    return _W_TOKENS + _W_SORT * sort + _W_SET * token_set
