@@ -262,11 +262,101 @@ async def check_links(api: Api, expect: Expect) -> None:
                 assert conn["totalCount"] == len(want)
 
 
+ALERT_SHARINGS = (  # cycled over the risk layer's alerts and CONCERNS edges
+    Sharing("RS-CUS", "RS", Distribution.CEFTA_CUSTOMS),
+    Sharing("HR-CUS", "HR", Distribution.CEFTA_EU),
+    Sharing("RS-PHY", "RS", Distribution.PARTY),
+    Sharing("AL-CUS", "AL", Distribution.LISTED, ("party:RS",)),
+    Sharing("MK-CUS", "MK", Distribution.ORIGINATOR),
+)
+RISK_SCORE = ("query($id: ID!) { riskScore(consignmentId: $id) {"
+                   " contributions { factor weight recordIds } } }")
+
+
+def _risk_layer(expect: Expect) -> list[tuple[Rec, Rec]]:
+    """One alert per node of the graph, each with its CONCERNS edge; the edge's sharing is the
+    alert's four times in five, another's the fifth."""
+    nodes = [r for r in expect.recs if r.kind in NODE_LABELS]
+    layer = []
+    for i, rec in enumerate(nodes):
+        alert = Rec(stable_id("RiskAlert", "leak", rec.id), "RiskAlert",
+                    ALERT_SHARINGS[i % len(ALERT_SHARINGS)])
+        edge = EdgeRecord("CONCERNS", alert.id, rec.id,
+                          ALERT_SHARINGS[(i + i // 5) % len(ALERT_SHARINGS)], SOURCE)
+        layer.append((alert, Rec(edge.id, "CONCERNS", edge.sharing, alert.id, rec.id)))
+    return layer
+
+
+def _expected_alerts(expect: Expect, cid: str, layer: list[tuple[Rec, Rec]],
+                     vis: Visibility) -> dict[str, int]:
+    """Reference for riskScore's alerts: alert id -> links from the consignment's subjects."""
+    def seen(rec: Rec) -> bool:
+        return reference_visible(rec, vis.records, vis.kinds)
+
+    kinds = {r.id: r.kind for r in expect.recs}
+    adjacent: dict[str, set[str]] = {}
+    for r in expect.recs:
+        if r.kind in EDGES and r.id in expect.visible and {r.source, r.target} <= expect.visible:
+            adjacent.setdefault(r.source, set()).add(r.target)
+            adjacent.setdefault(r.target, set()).add(r.source)
+    hops = {s: 0 for s in adjacent.get(cid, set())}
+    frontier = set(hops)
+    for step in (1, 2):
+        frontier = {m for n in frontier for m in adjacent.get(n, set())
+                    if kinds[m] != "Consignment" and m not in hops}
+        hops.update({m: step for m in frontier})
+    found: dict[str, int] = {}
+    for alert, edge in layer:
+        if not (seen(alert) and seen(edge) and edge.target in expect.visible):
+            continue
+        target = edge.target
+        if target == cid:
+            distance = 0
+        elif kinds[target] != "Consignment":
+            distance = hops.get(target, 99)
+        else:
+            distance = min((hops[n] + 1 for n in adjacent.get(target, set()) if n in hops),
+                           default=99)
+        if distance <= 2:
+            found[alert.id] = distance
+    return found
+
+
+async def check_risk_scores(api: Api, expect: Expect) -> None:
+    layer = _risk_layer(expect)
+    records: list[Record] = [NodeRecord("RiskAlert", a.id, {"title": "t", "priority": "high"},
+                                        a.sharing or ALERT_SHARINGS[0], SOURCE)
+                             for a, _ in layer]
+    records += [EdgeRecord("CONCERNS", e.source, e.target, e.sharing or ALERT_SHARINGS[0],
+                           SOURCE) for _, e in layer]
+    await GraphWriter(api.ctx.reader.store).write(records)  # idempotent across callers
+    visible = expect.visible | {r.id for pair in layer for r in pair
+                                if reference_visible(r, expect.vis.records, expect.vis.kinds)}
+    for rec in expect.recs:
+        if rec.kind != "Consignment":
+            continue
+        result = await SCHEMA.execute(RISK_SCORE, variable_values={"id": rec.id},
+                                      context_value=api.ctx)
+        if rec.id not in expect.visible:
+            assert result.errors, rec
+            assert (result.errors[0].extensions or {}).get("code") == "not_found"
+            continue
+        assert not result.errors, result.errors
+        assert result.data is not None
+        contributions = result.data["riskScore"]["contributions"]
+        mentioned = {i for c in contributions for i in c["recordIds"]}
+        assert mentioned <= visible, (rec, mentioned - visible)
+        got = {c["recordIds"][0]: c["weight"] for c in contributions if c["factor"] == "alert"}
+        want = _expected_alerts(expect, rec.id, layer, expect.vis)
+        assert got == {a: 30.0 * (1.0, 0.5, 0.25)[h] for a, h in want.items()}, rec
+
+
 READ_PATHS: tuple[Callable[[Api, Expect], Awaitable[None]], ...] = (
     check_node_by_id,
     check_nodes_by_ids,
     check_lists_and_totals,
     check_links,
+    check_risk_scores,
 )
 
 
