@@ -18,41 +18,55 @@
 // Severity 1 is an error; 2 a warning the caller may choose to accept. Exit status is 0 when the
 // input could be read (whatever the diagnostics say) and 2 when it could not.
 //
-// The analyser is Neo4j's compiled front end and costs ~0.1-0.4 s per statement, so statements
-// are spread over worker threads, and --cache keeps results keyed by a hash of everything that
-// decides them (package version, this script, schema, text, params): the analyser is
-// deterministic, so a cached answer is the answer.
+// The analyser is Neo4j's compiled front end and costs 0.1-0.4 s a statement, so:
+// - statements that differ only in labels or types spliced in from the given lists are analysed
+//   once, as one shape (those names are opaque to the analyser);
+// - new shapes are spread over worker threads;
+// - --cache keeps each shape's diagnostics, keyed by a hash of all that decides them (package
+//   version, this script, text, params). Labels are checked against the lists after the cache,
+//   so a change to the model's labels does not invalidate it. The analyser is deterministic: a
+//   cached answer is the answer.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { lintCypherQuery, parseStatementsStrs, testData } from '@neo4j-cypher/language-support';
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 
+const PACKAGE = '@neo4j-cypher/language-support';
 const VERSION = 'CYPHER 5';
 // Plugins that a stock Neo4j 5 server (the docker-compose one) does not have: calling them is an
 // error, not a portability question.
 const PLUGIN_PREFIXES = ['apoc.', 'gds.'];
+const SPLICED = 'Spliced';
+const UNKNOWN_NAME =
+  /^(Label or relationship type|Relationship type|Label) (.+) is not present in the database/;
 const CACHE_LIMIT = 20_000;
-
-function builtIns(registry) {
-  return Object.fromEntries(
-    Object.entries(registry ?? {}).filter(
-      ([name]) => !PLUGIN_PREFIXES.some((prefix) => name.startsWith(prefix)),
-    ),
-  );
-}
-
-// The recorded signatures of a real Neo4j 5 server, shipped with the package.
-const recorded = testData.mockSchema;
-const FUNCTIONS = builtIns(recorded.functions?.[VERSION]);
-const PROCEDURES = builtIns(recorded.procedures?.[VERSION]);
 
 function fail(message) {
   process.stderr.write(`cypher_lint: ${message}\n`);
   process.exit(2);
+}
+
+// ---- the analyser (loaded only when something is not cached: it takes a second to load) --------
+
+async function loadAnalyser() {
+  const lib = await import(PACKAGE);
+  const builtIns = (registry) => Object.fromEntries(
+    Object.entries(registry ?? {}).filter(
+      ([name]) => !PLUGIN_PREFIXES.some((prefix) => name.startsWith(prefix)),
+    ),
+  );
+  // The recorded signatures of a real Neo4j 5 server, shipped with the package.
+  const recorded = lib.testData?.mockSchema ?? {};
+  const functions = builtIns(recorded.functions?.[VERSION]);
+  const procedures = builtIns(recorded.procedures?.[VERSION]);
+  if (Object.keys(functions).length < 100 || !functions.toLower || !procedures['db.labels']) {
+    // The package moved its recorded schema: fail loudly rather than lint against nothing.
+    fail('the recorded Neo4j signatures (testData.mockSchema) were not found in the package');
+  }
+  return { lib, functions, procedures };
 }
 
 function declaredParams(params) {
@@ -74,40 +88,21 @@ function excerpt(text, start, end) {
   return (from > 0 ? '…' : '') + text.slice(from, to) + (to < text.length ? '…' : '');
 }
 
-// The analyser only warns about labels and types the database does not have; the hub's model is
-// closed, so a label outside it (usually a misspelling, which silently matches nothing) is an error.
-function isUnknownLabel(diagnostic) {
-  return /^(Label|Relationship type|Label or relationship type) .* is not present in the database/
-    .test(diagnostic.message);
-}
-
-// Labels and types spliced in from the model's whitelist are opaque names to the analyser: two
-// statements that differ only in them get the same verdict. Linting each distinct shape once (with
-// the spliced names shown as `Spliced`) cuts the work about threefold for the hub's statements,
-// which are largely one template per label or type.
-const SPLICED = 'Spliced';
-
-function shapeOf(text, shared) {
-  if (!shared.spliceable) return text;
-  return text.replace(/([:|]\s*)`([^`]+)`/g, (whole, lead, name) =>
-    shared.spliceable.has(name) ? `${lead}\`${SPLICED}\`` : whole);
-}
-
-function lintOne(entry, shared) {
-  const text = String(entry.text ?? '');
+// Analyse one shape. With an empty label list the analyser reports every label and type the
+// statement uses; they are sorted into known and unknown later, outside the cache.
+function analyse(analyser, shape) {
+  const { lib, functions, procedures } = analyser;
+  const text = shape.text;
   const schema = {
-    functions: { [VERSION]: FUNCTIONS },
-    procedures: { [VERSION]: PROCEDURES },
-    parameters: declaredParams(entry.params),
+    functions: { [VERSION]: functions },
+    procedures: { [VERSION]: procedures },
+    parameters: declaredParams(shape.params),
     defaultLanguage: VERSION,
+    labels: [],
+    relationshipTypes: [],
   };
-  const closed = Array.isArray(shared.labels) && Array.isArray(shared.relationshipTypes);
-  if (closed) {
-    schema.labels = [...shared.labels, SPLICED];
-    schema.relationshipTypes = [...shared.relationshipTypes, SPLICED];
-  }
   const diagnostics = [];
-  const parts = parseStatementsStrs(text).filter((part) => part.replace(/;\s*$/, '').trim());
+  const parts = lib.parseStatementsStrs(text).filter((part) => part.replace(/;\s*$/, '').trim());
   if (parts.length !== 1) {
     diagnostics.push({
       severity: 1,
@@ -115,29 +110,45 @@ function lintOne(entry, shared) {
       offsets: { start: 0, end: text.length },
     });
   }
-  const result = lintCypherQuery(text, schema, { consoleCommandsEnabled: false });
-  for (const d of result.diagnostics) {
-    diagnostics.push(closed && isUnknownLabel(d) ? { ...d, severity: 1 } : d);
-  }
+  diagnostics.push(...lib.lintCypherQuery(text, schema, { consoleCommandsEnabled: false })
+    .diagnostics);
   return diagnostics.map((d) => ({
     severity: d.severity,
-    kind: d.severity === 1 ? 'error' : 'warning',
     message: d.message,
     ...position(text, d.offsets?.start ?? 0),
     excerpt: excerpt(text, d.offsets?.start ?? 0, d.offsets?.end ?? 0),
   }));
 }
 
-// ---- worker: lint what the main thread sends, one statement at a time --------------------------
-
-function serveAsWorker() {
-  const { shared } = workerData;
-  parentPort.on('message', ({ index, entry }) => {
-    parentPort.postMessage({ index, diagnostics: lintOne(entry, shared) });
-  });
+// Keep the label diagnostics that name something outside the lists, as errors; without lists,
+// drop them all (there is nothing to check against).
+function settleLabels(diagnostics, known) {
+  const settled = [];
+  for (const d of diagnostics) {
+    const match = UNKNOWN_NAME.exec(d.message);
+    if (!match) {
+      settled.push(d);
+      continue;
+    }
+    const name = match[2].replace(/^`|`$/g, '');
+    const pool = match[1] === 'Label' ? known?.labels
+      : match[1] === 'Relationship type' ? known?.types : known?.any;
+    if (pool && name !== SPLICED && !pool.has(name)) settled.push({ ...d, severity: 1 });
+  }
+  return settled.map((d) => ({ ...d, kind: d.severity === 1 ? 'error' : 'warning' }));
 }
 
-// ---- main thread ----------------------------------------------------------------------------------
+// ---- worker: analyse what the main thread sends, one shape at a time ----------------------------
+
+async function serveAsWorker() {
+  const analyser = await loadAnalyser();
+  parentPort.on('message', ({ index, shape }) => {
+    parentPort.postMessage({ index, diagnostics: analyse(analyser, shape) });
+  });
+  parentPort.postMessage({ ready: true });
+}
+
+// ---- main thread --------------------------------------------------------------------------------
 
 function parseArgs(argv) {
   const options = { cache: null, jobs: Math.max(1, Math.min(availableParallelism(), 4)) };
@@ -150,12 +161,12 @@ function parseArgs(argv) {
 }
 
 function packageVersion() {
-  let dir = dirname(fileURLToPath(import.meta.resolve('@neo4j-cypher/language-support')));
+  let dir = dirname(fileURLToPath(import.meta.resolve(PACKAGE)));
   while (dir !== dirname(dir)) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
       const parsed = JSON.parse(readFileSync(manifest, 'utf8'));
-      if (parsed.name === '@neo4j-cypher/language-support') return parsed.version;
+      if (parsed.name === PACKAGE) return parsed.version;
     }
     dir = dirname(dir);
   }
@@ -181,24 +192,30 @@ function writeCache(path, cache) {
   renameSync(partial, path); // atomic: concurrent runs never read half a file
 }
 
-function lintInWorkers(pending, shared, jobs) {
+// Labels and types spliced in from the lists are opaque names to the analyser.
+function shapeOf(text, spliceable) {
+  if (!spliceable) return text;
+  return text.replace(/([:|]\s*)`([^`]+)`/g, (whole, lead, name) =>
+    spliceable.has(name) ? `${lead}\`${SPLICED}\`` : whole);
+}
+
+function analyseInWorkers(shapes, jobs) {
   return new Promise((resolve, reject) => {
     const results = new Map();
-    let next = 0;
     const workers = [];
+    let next = 0;
     const feed = (worker) => {
-      if (next < pending.length) {
-        const index = next;
+      if (next < shapes.length) {
+        worker.postMessage({ index: next, shape: shapes[next] });
         next += 1;
-        worker.postMessage({ index, entry: pending[index].shape });
       }
     };
-    const count = Math.min(jobs, Math.ceil(pending.length / 8));
+    const count = Math.min(jobs, Math.ceil(shapes.length / 8));
     for (let i = 0; i < count; i += 1) {
-      const worker = new Worker(new URL(import.meta.url), { workerData: { shared } });
-      worker.on('message', ({ index, diagnostics }) => {
-        results.set(index, diagnostics);
-        if (results.size === pending.length) {
+      const worker = new Worker(new URL(import.meta.url));
+      worker.on('message', (message) => {
+        if (!message.ready) results.set(message.index, message.diagnostics);
+        if (results.size === shapes.length) {
           workers.forEach((w) => w.terminate());
           resolve(results);
         } else {
@@ -207,17 +224,12 @@ function lintInWorkers(pending, shared, jobs) {
       });
       worker.on('error', reject);
       workers.push(worker);
-      feed(worker);
     }
   });
 }
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
-  if (Object.keys(FUNCTIONS).length < 100 || !FUNCTIONS.toLower || !PROCEDURES['db.labels']) {
-    // The package moved its recorded schema: fail loudly rather than lint against nothing.
-    fail('the recorded Neo4j signatures (testData.mockSchema) were not found in the package');
-  }
   let input;
   try {
     input = JSON.parse(readFileSync(0, 'utf8'));
@@ -226,43 +238,43 @@ async function main() {
   }
   const statements = Array.isArray(input) ? input : input?.statements;
   if (!Array.isArray(statements)) fail('expected a JSON array of {name, text, params}');
-  const closed = !Array.isArray(input) && Array.isArray(input.labels) &&
-    Array.isArray(input.relationshipTypes);
-  const shared = closed
-    ? {
-      labels: input.labels,
-      relationshipTypes: input.relationshipTypes,
-      spliceable: new Set([...input.labels, ...input.relationshipTypes]),
-    }
-    : {};
+  let known = null;
+  if (!Array.isArray(input) && Array.isArray(input.labels) &&
+      Array.isArray(input.relationshipTypes)) {
+    const labels = new Set(input.labels);
+    const types = new Set(input.relationshipTypes);
+    known = { labels, types, any: new Set([...labels, ...types]) };
+  }
 
   const salt = JSON.stringify([
     packageVersion(),
     createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).digest('hex'),
-    shared.labels ?? null,
-    shared.relationshipTypes ?? null,
   ]);
   const cache = readCache(options.cache);
   const keyed = statements.map((entry) => {
-    const shape = { text: shapeOf(String(entry.text ?? ''), shared), params: entry.params ?? null };
+    const shape = { text: shapeOf(String(entry.text ?? ''), known?.any), params: entry.params ?? null };
     const key = createHash('sha256').update(JSON.stringify([salt, shape])).digest('hex');
     return { entry, shape, key };
   });
   const pending = [...new Map(keyed.filter(({ key }) => !(key in cache))
     .map((item) => [item.key, item])).values()];
   if (pending.length > 0 && pending.length <= 8) {
-    for (const item of pending) cache[item.key] = lintOne(item.shape, shared);
+    const analyser = await loadAnalyser();
+    for (const item of pending) cache[item.key] = analyse(analyser, item.shape);
   } else if (pending.length > 0) {
-    const results = await lintInWorkers(pending, shared, options.jobs);
+    const results = await analyseInWorkers(pending.map((item) => item.shape), options.jobs);
     for (const [index, diagnostics] of results) cache[pending[index].key] = diagnostics;
   }
   if (options.cache && pending.length > 0) writeCache(options.cache, cache);
-  const output = keyed.map(({ entry, key }) => ({ name: entry.name, diagnostics: cache[key] }));
+  const output = keyed.map(({ entry, key }) => ({
+    name: entry.name,
+    diagnostics: settleLabels(cache[key], known),
+  }));
   process.stdout.write(JSON.stringify(output) + '\n');
 }
 
 if (isMainThread) {
   await main();
 } else {
-  serveAsWorker();
+  await serveAsWorker();
 }

@@ -1,0 +1,219 @@
+"""The graph store contract, run against every engine: FalkorDB always, Neo4j when
+``HUB_TEST_NEO4J_URI`` names a server (credentials from ``HUB_NEO4J_USER``/``HUB_NEO4J_PASSWORD``).
+
+The Neo4j test database is emptied before and after each test: point it at a scratch database.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hub.errors import ConfigError, GraphUnavailableError, MigrationError, StatementError
+from hub.graph.cypher.admin import CLEAR_BATCH
+from hub.graph.cypher.meta import APPLIED
+from hub.graph.embedded import EmbeddedFalkor
+from hub.graph.falkor import FalkorStore
+from hub.graph.migrations import discover, migrate
+from hub.graph.neo4j import Neo4jStore
+from hub.graph.statements import Mode, statement
+from hub.graph.store import GraphStore
+from hub.graph.writer import GraphWriter
+from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Sharing, stable_id
+from hub.settings import load_settings, test_neo4j_uri
+from tests.conftest import executed_statements
+
+ENGINES = ["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+_graphs = itertools.count()
+SHARING = Sharing("MK-CUS", "MK", Distribution.CEFTA_CUSTOMS, ("party:RS",))
+SOURCE = Provenance("contract", "row-1", 1_700_000_000_000)
+
+COUNT = statement(
+    "tests.contract.count",
+    "MATCH (n:Entity) OPTIONAL MATCH (n)-[r]->() "
+    "RETURN count(DISTINCT n) AS nodes, count(r) AS edges",
+)
+SHAPES = statement(
+    "tests.contract.shapes",
+    """
+    MATCH (n:Entity {id: $id})
+    RETURN n {.id, .name, .share_with, .ingested_at} AS n,
+           [1, 2.5, true, null, 'x'] AS mixed, {a: {b: [1, 2]}} AS nested, count(n) AS c,
+           n.missing AS absent
+    """,
+)
+RAW_NODE = statement("tests.contract.raw_node", "MATCH (n:Entity {id: $id}) RETURN n")
+BROKEN = statement(
+    "tests.contract.broken", "MATCH (n:Entity {id: $id}) RETURN no_such_function(n.id) AS x"
+)
+ALL_NODES = statement("tests.contract.all_nodes", "MATCH (n) RETURN count(n) AS n")
+SNEAKY_WRITE = statement(
+    "tests.contract.sneaky_write",
+    "MERGE (n:Entity {id: $id}) SET n.name = 'written by a read' RETURN n.id AS id",
+    Mode.READ,
+)
+
+
+@pytest.fixture(params=ENGINES)
+async def engine(request: pytest.FixtureRequest) -> AsyncIterator[GraphStore]:
+    """An empty graph with no migrations applied, on each engine."""
+    graph: GraphStore
+    if request.param == "falkordb":
+        server: EmbeddedFalkor = request.getfixturevalue("falkor_server")
+        graph = FalkorStore.over_socket(
+            str(server.socket_path), f"contract_{next(_graphs)}", timeout_ms=30_000
+        )
+    else:
+        uri = test_neo4j_uri()
+        if uri is None:
+            pytest.skip("HUB_TEST_NEO4J_URI is not set: no Neo4j server to test against")
+        settings = load_settings()
+        graph = Neo4jStore.connect(uri, settings.neo4j_user, settings.neo4j_password,
+                                   settings.neo4j_database, timeout_ms=30_000)
+    await graph.clear()
+    yield graph
+    await graph.clear()
+    await graph.close()
+
+
+def _records(n: int) -> list[NodeRecord | EdgeRecord]:
+    records: list[NodeRecord | EdgeRecord] = []
+    for i in range(n):
+        op = stable_id("Operator", "MK", "EDB", 4000000000000 + i)
+        addr = stable_id("Address", "MK", f"Ulica {i % 3}")
+        records.append(NodeRecord("Operator", op, {"name": f"Друштво {i} ДООЕЛ"}, SHARING, SOURCE))
+        records.append(NodeRecord("Address", addr, {"text": f"Ulica {i % 3}"}, SHARING, SOURCE))
+        records.append(EdgeRecord("LOCATED_AT", op, addr, SHARING, SOURCE))
+    return records
+
+
+async def test_migrations_apply_once_and_reapply_as_a_no_op(engine: GraphStore) -> None:
+    expected = [m.version for m in discover(engine.engine)]
+    first = await migrate(engine)
+    second = await migrate(engine)
+    assert [m.version for m in first] == expected
+    assert second == []
+    applied = await engine.run(APPLIED)
+    assert [row["version"] for row in applied] == expected
+
+
+async def test_an_applied_migration_that_was_edited_is_refused(
+    engine: GraphStore, tmp_path: Path,
+) -> None:
+    ddl = {
+        "falkordb": "CREATE INDEX FOR (n:ContractProbe) ON (n.code);\n",
+        "neo4j": "CREATE INDEX contract_probe IF NOT EXISTS FOR (n:ContractProbe) ON (n.code);\n",
+    }[engine.engine]
+    path = tmp_path / f"0001_probe.{engine.engine}.cypher"
+    path.write_text(ddl, encoding="utf-8")
+    assert [m.name for m in await migrate(engine, tmp_path)] == ["probe"]
+    path.write_text("// edited\n" + ddl, encoding="utf-8")
+    with pytest.raises(MigrationError, match=r"0001_probe\.(falkordb|neo4j)\.cypher changed after"):
+        await migrate(engine, tmp_path)
+
+
+async def test_the_writer_is_idempotent(engine: GraphStore) -> None:
+    await migrate(engine)
+    writer = GraphWriter(engine, batch_size=7)
+    first = await writer.write(_records(20))
+    second = await writer.write(_records(20))
+    assert (first.nodes, first.edges, first.unchanged) == (23, 20, 0)
+    assert (second.written, second.unchanged) == (0, 43)
+    assert await engine.run(COUNT) == [{"nodes": 23, "edges": 20}]
+
+
+async def test_reads_return_plain_python_values(engine: GraphStore) -> None:
+    await migrate(engine)
+    records = _records(1)
+    await GraphWriter(engine).write(records)
+    [row] = await engine.run(SHAPES, {"id": records[0].id})
+    assert row == {
+        "n": {"id": records[0].id, "name": "Друштво 0 ДООЕЛ", "share_with": ["party:RS"],
+              "ingested_at": SOURCE.ingested_at},
+        "mixed": [1, 2.5, True, None, "x"],
+        "nested": {"a": {"b": [1, 2]}},
+        "c": 1,
+        "absent": None,
+    }
+    assert type(row["n"]["ingested_at"]) is int
+    assert type(row["mixed"][1]) is float
+
+
+async def test_returning_an_engine_node_fails_loudly(engine: GraphStore) -> None:
+    await migrate(engine)
+    records = _records(1)
+    await GraphWriter(engine).write(records)
+    with pytest.raises(StatementError, match=r"tests\.contract\.raw_node .*map projections"):
+        await engine.run(RAW_NODE, {"id": records[0].id})
+
+
+async def test_a_rejected_statement_raises_statement_error_without_its_values(
+    engine: GraphStore,
+) -> None:
+    await migrate(engine)  # FalkorDB answers any read on a graph not yet created with no rows
+    secret = "operator:do-not-echo-me"
+    with pytest.raises(StatementError, match=r"tests\.contract\.broken") as caught:
+        await engine.run(BROKEN, {"id": secret})
+    assert secret not in str(caught.value)
+    assert caught.value.code == "graph_statement_failed"
+
+
+async def test_read_mode_refuses_a_write(engine: GraphStore) -> None:
+    # FalkorDB runs reads with GRAPH.RO_QUERY, Neo4j in read transactions: a statement declared
+    # as a read can never change the graph, whatever its text says.
+    await migrate(engine)
+    with pytest.raises(StatementError, match=r"tests\.contract\.sneaky_write"):
+        await engine.run(SNEAKY_WRITE, {"id": "operator:sneaky"})
+    assert await engine.run(COUNT) == [{"nodes": 0, "edges": 0}]
+
+
+async def test_clearing_deletes_in_bounded_batches(engine: GraphStore) -> None:
+    await migrate(engine)
+    await GraphWriter(engine).write(_records(9))  # 9 operators + 3 addresses + migration records
+    total = (await engine.run(ALL_NODES))[0]["n"]
+    batches = []
+    while deleted := (await engine.run(CLEAR_BATCH, {"batch": 5}))[0]["deleted"]:
+        batches.append(deleted)
+    assert total > 12
+    assert batches == [5] * (total // 5) + ([total % 5] if total % 5 else [])
+    assert await engine.run(ALL_NODES) == [{"n": 0}]
+
+
+async def test_statements_run_on_falkordb_are_recorded_for_coverage(
+    engine: GraphStore,
+) -> None:
+    # The session-end coverage check relies on these spans: a broken recorder would pass silently.
+    await migrate(engine)
+    await engine.run(COUNT)
+    with pytest.raises(StatementError):
+        await engine.run(BROKEN, {"id": "x"})
+    executed = executed_statements()
+    if engine.engine == "falkordb":
+        assert {"tests.contract.count", "migrations.applied", "migrations.record"} <= executed
+        assert "tests.contract.broken" not in executed  # a failed statement does not count
+    else:
+        assert "tests.contract.broken" not in executed
+
+
+# ---- Neo4jStore without a server: the failures must still be the hub's own ----------------------
+
+async def test_an_unreachable_neo4j_is_graph_unavailable_and_never_shows_the_password() -> None:
+    store = Neo4jStore.connect("bolt://127.0.0.1:9", "neo4j", "pa55-w0rd-secret", None, 2_000)
+    try:
+        with pytest.raises(GraphUnavailableError, match=r"bolt://127\.0\.0\.1:9") as caught:
+            await store.run(COUNT)
+        assert "pa55-w0rd-secret" not in str(caught.value)
+        assert "tests.contract.count" in str(caught.value)
+    finally:
+        await store.close()
+        await store.close()  # idempotent
+
+
+def test_a_bad_neo4j_uri_is_a_config_error_without_credentials() -> None:
+    with pytest.raises(ConfigError, match="not a usable Neo4j URI") as caught:
+        Neo4jStore.connect("bolt://user:pa55-w0rd-secret@db:7687/?bogus=1", "neo4j",
+                           "pa55-w0rd-secret", None, 2_000)
+    assert "pa55-w0rd-secret" not in str(caught.value)
