@@ -241,6 +241,31 @@ def seed(
                               console=console))
 
 
+@app.command()
+def resolve(
+    agency: Annotated[str, typer.Option(help="The agency the job runs for; it owns the links")],
+    threshold: Annotated[float, typer.Option(help="Lowest score proposed, 0..1")] = 0.7,
+) -> None:
+    """Propose SAME_AS links between operator records (entity resolution; never merges)."""
+    from hub.analysis.resolution import MatchConfig
+    from hub.analysis.resolution.service import ResolutionReport, job_principal, propose_links
+    from hub.graph.connect import open_store
+
+    settings = _settings()
+
+    async def job() -> ResolutionReport:
+        config = MatchConfig(threshold=threshold)
+        async with open_store(settings) as store:
+            return await propose_links(store, job_principal(agency), config)
+
+    report = _run(job)
+    typer.echo(
+        f"{report.operators} operators, {report.candidate_pairs} candidate pairs, "
+        f"{report.proposals} proposals ({report.kept_decisions} already reviewed), "
+        f"{report.written.written} links written, {report.written.unchanged} unchanged"
+    )
+
+
 @app.command("export-schema")
 def export_schema(
     output: Annotated[Path, typer.Option(help="Where to write the SDL")] = Path("schema/hub.graphql"),

@@ -3,10 +3,12 @@ SAME_AS links it writes to (and analysts review on) the real embedded FalkorDB."
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from hub.analysis.resolution import (
     MatchConfig,
@@ -20,13 +22,16 @@ from hub.analysis.resolution import (
 )
 from hub.analysis.resolution.service import (
     Decision,
+    job_principal,
     link_sharing,
     load_operators,
     propose_links,
     review_link,
 )
 from hub.analysis.taxids import normalise_tax_id
+from hub.cli import app
 from hub.errors import InputError, NotFoundError
+from hub.graph.embedded import EmbeddedFalkor
 from hub.graph.falkor import FalkorStore
 from hub.graph.statements import statement
 from hub.graph.writer import GraphWriter
@@ -416,3 +421,45 @@ async def test_a_review_needs_a_visible_link(store: FalkorStore) -> None:
 def test_link_sharing_lists_the_parties_of_both_records() -> None:
     sharing = link_sharing(ANALYST, TRICKY[0], op("x", "X", "MK", owner="MK"))
     assert sharing == Sharing("RS-CUS", "RS", Distribution.LISTED, ("party:MK", "party:RS"))
+
+
+def test_hub_resolve_proposes_links_for_an_agency(falkor_server: EmbeddedFalkor) -> None:
+    def graph() -> FalkorStore:  # one client per event loop
+        return FalkorStore.over_socket(str(falkor_server.socket_path), "test_cli_resolve",
+                                       timeout_ms=30_000)
+
+    async def seed() -> None:
+        store = graph()
+        await _seed(store)
+        await store.close()
+
+    asyncio.run(seed())
+    env = {"HUB_DATA_DIR": str(falkor_server.data_dir), "HUB_GRAPH_NAME": "test_cli_resolve",
+           "HUB_GRAPH_URI": "embedded:"}
+    runner = CliRunner()
+    try:
+        first = runner.invoke(app, ["resolve", "--agency", "mk-cus"], env=env)
+        assert first.exit_code == 0, first.output
+        assert "5 operators" in first.output
+        assert "2 proposals (0 already reviewed), 2 links written" in first.output
+        again = runner.invoke(app, ["resolve", "--agency", "MK-CUS"], env=env)
+        assert "0 links written, 2 unchanged" in again.output
+        unknown = runner.invoke(app, ["resolve", "--agency", "XX-CUS"], env=env)
+        assert unknown.exit_code == 2
+        assert "unknown agency 'XX-CUS'" in unknown.output
+    finally:
+
+        async def drop() -> None:
+            store = graph()
+            links = await _links(store)
+            await store.clear()
+            await store.close()
+            assert {link["owner_agency"] for link in links.values()} == {"MK-CUS"}
+
+        asyncio.run(drop())
+
+
+def test_job_principal_acts_for_the_agency() -> None:
+    principal = job_principal("rs-cus")
+    assert (principal.agency, principal.party, principal.agency_type) == (
+        "RS-CUS", "RS", "customs")

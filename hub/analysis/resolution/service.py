@@ -31,7 +31,8 @@ from hub.graph.cypher.resolution import DECISIONS_PAGE_SYSTEM, OPERATORS_PAGE_SY
 from hub.graph.store import GraphStore, Row
 from hub.graph.writer import GraphWriter, WriteReport
 from hub.model import Distribution, EdgeRecord, Provenance, Sharing
-from hub.principal import Principal
+from hub.principal import Principal, Role
+from hub.reference import AGENCY_BY_CODE
 from hub.visibility import Visibility
 
 SOURCE = "hub.resolution"
@@ -106,6 +107,16 @@ async def load_decisions(store: GraphStore, page_size: int = 5_000) -> dict[tupl
         if len(rows) < page_size:
             return decisions
         after = rows[-1]["id"]
+
+
+def job_principal(agency: str) -> Principal:
+    """The principal a matcher job started from the command line runs for. Raises InputError."""
+    info = AGENCY_BY_CODE.get(agency.strip().upper())
+    if info is None:
+        raise InputError(f"unknown agency {agency!r}; use a code such as RS-CUS or MK-CUS")
+    return Principal(subject="hub-resolution-job", party=info.party, agency=info.code,
+                     agency_type=info.type.value, roles=frozenset({Role.ANALYST}),
+                     issuer="hub-cli")
 
 
 def link_sharing(requester: Principal, left: OperatorView, right: OperatorView) -> Sharing:
