@@ -17,6 +17,8 @@ from stdnum.mk import edb
 from stdnum.rs import pib as rs_pib
 from typer.testing import CliRunner
 
+from hub.alerts.form import AlertForm, ControlType, Outcome, alert_id
+from hub.analysis.risk.profiles import profile_from_row
 from hub.cli import app
 from hub.demo import SCALES, GroundTruth, generate, prepare_and_seed, seed
 from hub.demo.goods import GOODS_BY_HS
@@ -157,7 +159,7 @@ def test_every_node_and_edge_carries_sharing_and_provenance(small) -> None:
         prov: Provenance = record.provenance
         assert prov.source == "demo"
         assert prov.source_ref
-        assert epoch_ms(800) < prov.ingested_at <= epoch_ms(-2)
+        assert epoch_ms(2_300) < prov.ingested_at <= epoch_ms(-2)
         kind = record.label if isinstance(record, NodeRecord) else record.type
         levels.setdefault(kind, Counter())[share.distribution.value] += 1
     assert set(levels["Person"]) == {"PARTY"}
@@ -168,20 +170,46 @@ def test_every_node_and_edge_carries_sharing_and_provenance(small) -> None:
     assert {"PHY", "VET", "MSA"} <= lpco_owners
 
 
-def test_dates_follow_the_documented_convention(small) -> None:
+def test_dates_follow_the_hub_convention(small) -> None:
     records, _ = small
-    start, end = epoch_ms(366), epoch_ms(0)
+    instant = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+    day = re.compile(r"^\d{4}-\d{2}-\d{2}$")
     for cons in _nodes(records, "Consignment"):
-        assert isinstance(cons.props["declared_at"], int)
-        assert start <= cons.props["declared_at"] < end
+        assert instant.match(cons.props["declared_at"])
+        assert "2025-01-01" <= cons.props["declared_at"] < "2026-01-01"
     for crossed in _edges(records, "CROSSED"):
-        assert isinstance(crossed.props["at"], int)
+        assert instant.match(crossed.props["at"])
         assert crossed.props["direction"] in {"exit", "entry", "transit"}
-    iso = re.compile(r"^\d{4}-\d{2}-\d{2}$")
     for node in _nodes(records):
-        for name in ("birth_date", "valid_from", "valid_until"):
+        for name in ("declared_at", "issued_at", "controlled_at", "opened_at", "raised_at"):
             if node.props.get(name) is not None:
-                assert iso.match(node.props[name]), (node.label, name)
+                assert instant.match(node.props[name]), (node.label, name)
+        for name in ("birth_date", "valid_from", "valid_until", "status_changed_at"):
+            if node.props.get(name) is not None:
+                assert day.match(node.props[name]), (node.label, name)
+
+
+def test_alerts_controls_profiles_and_aeo_read_back_through_the_hub_s_own_code(small) -> None:
+    records, _ = small
+    for alert in _nodes(records, "RiskAlert"):
+        form = AlertForm.from_row(dict(alert.props)).checked()  # raises on a foreign value
+        assert alert.id == alert_id(alert.sharing.owner_agency, alert.props["reference"])
+        assert form.indicators.hs_codes or form.indicators.operators or (
+            form.indicators.vehicles)
+    for control in _nodes(records, "ControlResult"):
+        assert ControlType(control.props["control_type"])
+        assert Outcome(control.props["outcome"])
+        assert (control.props["outcome"] == "seizure") == ("seizure" in control.props)
+    active = 0
+    for node in _nodes(records, "RiskProfile"):
+        profile = profile_from_row({"id": node.id, **node.props})
+        assert profile is not None, node.props["criteria"]
+        assert -50 <= profile.weight <= 100
+        active += node.props["status"] == "active"
+    assert active >= 8
+    statuses = Counter(a.props["status"] for a in _nodes(records, "AeoAuthorisation"))
+    assert set(statuses) == {"valid", "suspended", "revoked"}
+    assert statuses["valid"] > statuses["suspended"] + statuses["revoked"]
 
 
 def test_the_ground_truth_names_only_existing_records_of_the_right_kind(small) -> None:
@@ -235,19 +263,13 @@ def test_the_hidden_patterns_are_really_in_the_data(small) -> None:
         until = by_id[lpco_id].props["valid_until"]
         for cons_id in consignments:
             assert (cons_id, lpco_id) in covered
-            assert by_id[cons_id].props["declared_at"] > _day_ms(until)
+            assert by_id[cons_id].props["declared_at"][:10] > until
     # the risk label correlates with the patterns but is noisy
     risky = set(truth.risky_consignment_ids)
     flagged = set(truth.undervalued_consignment_ids)
     assert len(flagged & risky) / len(flagged) > 0.75
     assert 0.02 < len(risky) / truth.consignments < 0.2
     assert risky - flagged, "some risky consignments come from other patterns or noise"
-
-
-def _day_ms(iso_day: str) -> int:
-    from datetime import UTC, datetime
-
-    return int(datetime.fromisoformat(iso_day).replace(tzinfo=UTC).timestamp() * 1000)
 
 
 def test_same_company_pairs_differ_in_script_or_spelling_and_share_evidence(small) -> None:

@@ -11,22 +11,19 @@ import itertools
 import random
 import re
 from bisect import bisect
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from typing import NamedTuple
 
 from anyascii import anyascii
 
 from hub.demo.crossings import LANES
 from hub.demo.identifiers import (
     TAX_SCHEMES,
-    compact_plate,
     email,
     eori,
-    personal_id,
     phone,
     phone_key,
-    plate,
     tax_id,
 )
 from hub.demo.names import (
@@ -38,12 +35,11 @@ from hub.demo.names import (
     foreign_spelling,
     latin,
     latin_script,
-    person_name,
     write_like,
 )
 from hub.demo.places import PLACES, City
-from hub.demo.records import Chunk, agency_of, sharing
-from hub.demo.scales import Scale, epoch_ms, iso_before
+from hub.demo.records import Chunk, sharing
+from hub.demo.scales import Scale, epoch_ms
 from hub.demo.truth import GroundTruth, Ring, SameCompanyPair
 from hub.model import CEFTA_PARTIES, Distribution, Record, Sharing, stable_id
 from hub.reference import PARTY_BY_CODE
@@ -66,6 +62,16 @@ def case_id(n: int) -> str:
     return stable_id("Case", "RMTT", n)
 
 
+class Located(NamedTuple):
+    """An address node as written for one operator, with the parts it was made from."""
+
+    id: str
+    text: str
+    street: str
+    no: str
+    city: City
+
+
 @dataclass(slots=True)
 class Op:
     id: str
@@ -84,7 +90,7 @@ class RingPlan:
     case_id: str | None
     members: list[int] = field(default_factory=list)
     carrier: int = -1
-    address: tuple[str, str] | None = None  # (id, text)
+    address: Located | None = None
     contacts: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, value, key)
     vehicles: list[tuple[str, str]] = field(default_factory=list)
     drivers: list[str] = field(default_factory=list)
@@ -135,11 +141,9 @@ class PopulationBuilder:
         self._alias_quota = scale.same_company_pairs
 
     def build(self) -> Iterator[list[Record]]:
+        """Operators with their addresses, contacts and foreign records (fleets, drivers and
+        AEO follow in :mod:`hub.demo.fleets`)."""
         yield from self._operators()
-        yield from self._fleets()
-        yield from self._drivers()
-        yield from self._aeo()
-        self._close_rings()
 
     # -- operators --------------------------------------------------------------------------
 
@@ -190,12 +194,12 @@ class PopulationBuilder:
         return sharing(f"{party}-CUS", Distribution.LISTED,
                        (f"party:{self.rng.choice(PARTNERS[party])}", *extra))
 
-    def _unique(self, party: str, make: object) -> str:
+    def _unique(self, party: str, make: Callable[[], str]) -> str:
         while True:
-            value = make()  # type: ignore[operator]
+            value = make()
             if (party, value) not in self._taken:
                 self._taken.add((party, value))
-                return str(value)
+                return value
 
     def _operator(self, chunk: Chunk, party: str, role: str, ring: RingPlan | None,
                   want_alias: bool) -> None:
@@ -206,21 +210,22 @@ class PopulationBuilder:
         recent = self._recent.setdefault(party, [])
         if ring is None and role == TRADER and recent and rng.random() < 0.03:
             similar_of, base = rng.choice(recent)
+            base += rng.choice((" Plus", " Pro", " 2000", " Group", " Nova", "-M", " 95"))
         company = company_name(rng, party, role, city.name, base)
         tax = self._unique(party, lambda: tax_id(rng, party))
         op_id = stable_id("Operator", party, TAX_SCHEMES[party], tax)
         share = self._operator_sharing(party, ring)
-        address_id, address_text = self._operator_address(
-            chunk, party, city_index, company=company, share=share, ring=ring)
+        located = self._operator_address(chunk, party, city_index, company=company,
+                                         share=share, ring=ring)
         props = {"tax_id": tax, "tax_scheme": TAX_SCHEMES[party], "name": company.name,
                  "name_latin": latin(company.name, party), "legal_form": company.legal_form,
-                 "country": party, "address_text": address_text}
+                 "country": party, "address_text": located.text}
         if party not in CEFTA_PARTIES:
             props["eori"] = f"{party}{tax}"
         elif role != BROKER and rng.random() < 0.25:
             props["eori"] = eori(rng, party)
         chunk.node("Operator", op_id, props, share, f"operator/{party}/{tax}", _REGISTERED)
-        chunk.edge("LOCATED_AT", op_id, address_id, share, f"operator/{party}/{tax}",
+        chunk.edge("LOCATED_AT", op_id, located.id, share, f"operator/{party}/{tax}",
                    _REGISTERED)
         phone_contact = self._operator_contacts(
             chunk, op_id, party, city=city, company=company, share=share, ring=ring,
@@ -239,11 +244,11 @@ class PopulationBuilder:
             self.truth.similar_distinct_pairs.append((pop.ops[similar_of].id, op_id))
         if want_alias and self._alias_quota > 0:
             self._alias_quota -= 1
-            self._alias(chunk, index, company=company, city=city, phone_contact=phone_contact,
-                        tax=tax)
+            self._alias(chunk, index, company=company, located=located,
+                        phone_contact=phone_contact, tax=tax)
 
     def _address(self, chunk: Chunk, party: str, city: City, *, street: str, no: str,
-                 company: CompanyName, share: Sharing) -> tuple[str, str]:
+                 company: CompanyName, share: Sharing) -> Located:
         places = PLACES[party]
         text = write_like(places.address_format.format(
             street=street, no=no, postcode=city.postcode, city=city.name), party, company)
@@ -256,7 +261,7 @@ class PopulationBuilder:
                         "city": write_like(city.name, party, company),
                         "postcode": city.postcode, "country": party, "key": key},
                        share, f"address/{key}", _REGISTERED)
-        return address_id, text
+        return Located(address_id, text, street, no, city)
 
     def _street(self, party: str) -> tuple[str, str]:
         street = self.rng.choice(PLACES[party].streets)
@@ -267,7 +272,7 @@ class PopulationBuilder:
 
     def _operator_address(self, chunk: Chunk, party: str, city_index: int, *,
                           company: CompanyName, share: Sharing,
-                          ring: RingPlan | None) -> tuple[str, str]:
+                          ring: RingPlan | None) -> Located:
         rng, places = self.rng, PLACES[party]
         if ring is not None and "address" in ring.shares:
             if ring.address is None:
@@ -284,8 +289,8 @@ class PopulationBuilder:
             street, no_int, decoy_city = rng.choice(decoys)
             found = self._address(chunk, party, places.cities[decoy_city], street=street,
                                   no=str(no_int), company=company, share=share)
-            if found[0] not in self.truth.shared_address_decoys:
-                self.truth.shared_address_decoys.append(found[0])
+            if found.id not in self.truth.shared_address_decoys:
+                self.truth.shared_address_decoys.append(found.id)
             return found
         street, no = self._street(party)
         return self._address(chunk, party, places.cities[city_index], street=street, no=no,
@@ -321,16 +326,17 @@ class PopulationBuilder:
             chunk.edge("REACHABLE_AT", op_id, contact_id, share, ref, _REGISTERED)
         return ids[0]
 
-    def _alias(self, chunk: Chunk, index: int, *, company: CompanyName, city: City,
+    def _alias(self, chunk: Chunk, index: int, *, company: CompanyName, located: Located,
                phone_contact: str, tax: str) -> None:
-        """The same company as a partner party's customs records it: a foreign trader."""
+        """The same company as a partner party's customs records it: a foreign trader at the
+        same address, typed their way."""
         rng, op = self.rng, self.pop.ops[index]
+        street, no, city = located.street, located.no, located.city
         recorder = rng.choice(PARTNERS[op.party])
         agency = f"{recorder}-CUS"
         name, form = foreign_spelling(rng, company, op.party, city.name)
         r = rng.random()
         difficulty = "easy" if r < 0.4 else "medium" if r < 0.7 else "hard"
-        street, no = self._street(op.party)
         country = PARTY_BY_CODE[op.party].name.rstrip("*")
         text = rng.choice((
             f"{latin(street, op.party)} {no}, {latin(city.name, op.party)}, {country}",
@@ -359,111 +365,11 @@ class PopulationBuilder:
         self.truth.same_company_pairs.append(
             SameCompanyPair(op.id, alias_id, agency, difficulty))
 
-    # -- fleets, drivers, AEO -----------------------------------------------------------------
-
-    def _vehicle_sharing(self, party: str) -> Sharing:
-        if party not in CEFTA_PARTIES:
-            return sharing(f"{party}-CUS", Distribution.CEFTA_EU)
-        owner = f"{party}-CUS" if self.rng.random() < 0.5 else agency_of(party, "BP")
-        r = self.rng.random()
-        level = (Distribution.PARTY if r < 0.6 else Distribution.CEFTA_CUSTOMS if r < 0.9
-                 else Distribution.CEFTA_AGENCIES)
-        return sharing(owner, level)
-
-    def _fleets(self) -> Iterator[list[Record]]:
-        rng, pop, chunk = self.rng, self.pop, Chunk()
-        carriers = [i for i, op in enumerate(pop.ops) if op.role == CARRIER]
-        pairs = max(self.scale.vehicles // 2, len(carriers))
-        sizes = dict.fromkeys(carriers, 1)
-        cum = cumulative([max(1, int(rng.paretovariate(1.2) * 10)) for _ in carriers])
-        for _ in range(pairs - len(carriers)):
-            sizes[carriers[weighted_index(rng, cum)]] += 1
-        for carrier in carriers:
-            op = pop.ops[carrier]
-            city = PLACES[op.party].cities[op.city]
-            fleet = []
-            for _ in range(sizes[carrier]):
-                ids = []
-                for kind in ("tractor", "trailer"):
-                    text = self._unique(f"plate/{op.party}",
-                                        lambda op=op, city=city: plate(rng, op.party, city))
-                    vehicle_id = stable_id("Vehicle", op.party, compact_plate(text))
-                    chunk.node("Vehicle", vehicle_id,
-                               {"plate": text, "country": op.party, "vehicle_kind": kind},
-                               self._vehicle_sharing(op.party), f"vehicle/{op.party}/{text}",
-                               _REGISTERED)
-                    ids.append(vehicle_id)
-                fleet.append((ids[0], ids[1]))
-            pop.fleets[carrier] = fleet
-            if op.ring >= 0:
-                pop.rings[op.ring].vehicles = fleet[:2]
-            if len(chunk) >= 10_000:
-                yield chunk.take()
-        yield chunk.take()
-
-    def _drivers(self) -> Iterator[list[Record]]:
-        rng, pop, chunk = self.rng, self.pop, Chunk()
-        carriers = sorted(pop.fleets)
-        counts = dict.fromkeys(carriers, 1)
-        cum = cumulative([len(pop.fleets[c]) for c in carriers])
-        for _ in range(max(0, self.scale.drivers - len(carriers))):
-            counts[carriers[weighted_index(rng, cum)]] += 1
-        for carrier in carriers:
-            party = pop.ops[carrier].party
-            share = sharing(agency_of(party, "BP"), Distribution.PARTY)
-            team = []
-            for _ in range(counts[carrier]):
-                born = date(1960, 1, 1) + timedelta(days=rng.randint(0, 40 * 365))
-                pid = self._unique(f"person/{party}",
-                                   lambda party=party, born=born: personal_id(rng, party, born))
-                person_id = stable_id("Person", party, pid)
-                chunk.node("Person", person_id,
-                           {"full_name": person_name(rng, party), "birth_date": born.isoformat(),
-                            "personal_id": pid, "nationality": party, "role": "driver"},
-                           share, f"person/{party}/{person_id}", _REGISTERED)
-                team.append(person_id)
-            pop.drivers[carrier] = team
-            if pop.ops[carrier].ring >= 0:
-                pop.rings[pop.ops[carrier].ring].drivers = team[:2]
-            if len(chunk) >= 10_000:
-                yield chunk.take()
-        yield chunk.take()
-
-    def _aeo(self) -> Iterator[list[Record]]:
-        rng, pop, chunk = self.rng, self.pop, Chunk()
-        honest = [i for i, op in enumerate(pop.ops) if op.party in CEFTA_PARTIES and op.ring < 0]
-        ring_members = [i for ring in pop.rings for i in ring.members]
-        lapsed = rng.sample(ring_members, min(2, len(ring_members)))
-        chosen = rng.sample(honest, min(len(honest), self.scale.aeo - len(lapsed)))
-        for serial, index in enumerate(chosen + lapsed, start=1):
-            op = pop.ops[index]
-            r = rng.random()
-            status = ("revoked" if index in lapsed and r < 0.5 else "suspended"
-                      if index in lapsed else "active" if r < 0.85 else "suspended" if r < 0.94
-                      else "revoked")
-            aeo_type = rng.choices(("AEOC", "AEOF", "AEOS"), (55, 35, 10))[0]
-            valid_from = iso_before(rng.randint(90, 2_200))
-            number = f"{op.party}{aeo_type}{valid_from[:4]}{serial:04d}"
-            aeo_id = stable_id("AeoAuthorisation", number)
-            share = sharing(f"{op.party}-CUS", Distribution.CEFTA_CUSTOMS if rng.random() < 0.7
-                            else Distribution.PARTY)
-            chunk.node("AeoAuthorisation", aeo_id,
-                       {"number": number, "aeo_type": aeo_type, "status": status,
-                        "issuing_party": op.party, "valid_from": valid_from,
-                        "valid_until": iso_before(rng.randint(5, 80)) if status == "revoked"
-                        else None},
-                       share, f"aeo/{number}", epoch_ms(200))
-            chunk.edge("HOLDS", op.id, aeo_id, share, f"aeo/{number}", epoch_ms(200))
-            chunk.edge("ISSUED_BY", aeo_id, stable_id("Agency", f"{op.party}-CUS"), share,
-                       f"aeo/{number}", epoch_ms(200))
-            if status == "active":
-                pop.aeo.add(index)
-        yield chunk.take()
-
-    def _close_rings(self) -> None:
+    def close_rings(self) -> None:
+        """Record the rings in the ground truth, once fleets and drivers are assigned."""
         for ring in self.pop.rings:
             self.truth.rings.append(Ring(
                 f"ring-{ring.index}", tuple(self.pop.ops[i].id for i in ring.members),
-                ring.shares, (ring.address[0],) if ring.address else (),
+                ring.shares, (ring.address.id,) if ring.address else (),
                 tuple(stable_id("Contact", key) for _, _, key in ring.contacts),
                 tuple(v for pair in ring.vehicles for v in pair), ring.case_id))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hub.demo.goods import PESTS, Goods
 from hub.demo.intelligence import (
+    SPS,
     AlertDraft,
     AlertRef,
     Intel,
@@ -17,7 +18,7 @@ from hub.demo.intelligence import (
     write_alert,
 )
 from hub.demo.records import Chunk, agency_of, sharing
-from hub.demo.scales import DAY_MS, epoch_ms
+from hub.demo.scales import DAY_MS, epoch_ms, instant
 from hub.demo.truth import GroundTruth, Interception
 from hub.model import Distribution, Sharing, stable_id
 
@@ -37,6 +38,7 @@ class Inspected:
     exporter_id: str
     office: str
     at: int
+    mass: int
     per_kg: float
     irregular: bool
     undervalued: bool
@@ -57,20 +59,16 @@ class ControlWriter:
             return
         pest = rng.choice(PESTS[item.declared.hs])
         outcome = "seizure" if rng.random() < 0.4 else "irregularity"
-        control_id = stable_id("ControlResult", item.reference, "phyto")
         at = item.at + HOUR_MS
         share = sharing(inspector, Distribution.CEFTA_AGENCIES)
-        chunk.node("ControlResult", control_id, {
-            "control_type": "phytosanitary_inspection", "controlled_at": at,
-            "office": item.office, "outcome": outcome,
-            "findings": f"Harmful organism intercepted: {pest}",
-            "seizure": "consignment destroyed under official supervision"
-            if outcome == "seizure" else None}, share, f"{item.reference}/phyto", at)
-        chunk.edge("OF", control_id, item.cons_id, share, f"{item.reference}/phyto", at)
+        lab = "aflatoxin" in pest.lower() or "virus" in pest.lower()
+        control_id = self._result(
+            chunk, item, share, at, control_type="laboratory" if lab else "physical",
+            outcome=outcome, findings=f"Harmful organism intercepted: {pest}",
+            seized="consignment destroyed under official supervision")
         profile = self._profile(item)
         if profile is not None:
-            chunk.edge("FEEDBACK_ON", control_id, profile.id, share, f"{item.reference}/phyto",
-                       at)
+            chunk.edge("FEEDBACK_ON", control_id, profile.id, share, share.owner_agency, at)
         alert_id = None
         if self.intel.alerts_left > 0:
             self.intel.alerts_left -= 1
@@ -78,9 +76,9 @@ class ControlWriter:
                 owner=inspector,
                 share=alert_sharing(rng, inspector, Distribution.CEFTA_AGENCIES),
                 title=f"Interception: {pest} in {item.declared.description.lower()} from "
-                f"{item.origin}", domain="phytosanitary", risk_type="harmful_organism",
-                indicators=[f"hs:{item.declared.hs}", f"origin:{item.origin}",
-                            f"operator:{item.exporter_id}"],
+                f"{item.origin}", domain=SPS, risk_type="harmful_organism",
+                hs_codes=(item.declared.hs,), origins=(item.origin,),
+                operators=(item.exporter_id,),
                 description=f"{pest} found at import inspection; reinforce checks on this "
                 "exporter and commodity.",
                 days_before=(epoch_ms(0) - at - HOUR_MS) / DAY_MS))
@@ -92,7 +90,7 @@ class ControlWriter:
 
     def _profile(self, item: Inspected) -> ProfileRef | None:
         for profile in self.intel.profiles_by_hs4.get(item.declared.hs[:4], ()):
-            if item.origin in profile.origins:
+            if not profile.origins or item.origin in profile.origins:
                 return profile
         return None
 
@@ -117,19 +115,32 @@ class ControlWriter:
             result_share = sharing(owner, Distribution.LISTED, (f"agency:{alert.owner}",))
         else:
             result_share = sharing(owner, Distribution.CEFTA_CUSTOMS)
-        control_id = stable_id("ControlResult", item.reference, "control")
         at = item.at + 2 * HOUR_MS
-        ref = f"{item.reference}/control"
-        chunk.node("ControlResult", control_id, {
-            "control_type": rng.choice(("physical", "physical", "scanning", "documentary")),
-            "controlled_at": at, "office": item.office, "outcome": outcome,
-            "findings": findings,
-            "seizure": f"{item.goods.description} seized" if outcome == "seizure" else None,
-        }, result_share, ref, at)
-        chunk.edge("OF", control_id, item.cons_id, result_share, ref, at)
+        control_id = self._result(
+            chunk, item, result_share, at,
+            control_type=rng.choice(("physical", "physical", "scan", "documentary", "sampling")),
+            outcome=outcome, findings=findings, seized=item.goods.description)
         target = alert.id if alert is not None else profile.id if profile is not None else None
         if target is not None:
-            chunk.edge("FEEDBACK_ON", control_id, target, result_share, ref, at)
+            chunk.edge("FEEDBACK_ON", control_id, target, result_share, owner, at)
+
+    def _result(self, chunk: Chunk, item: Inspected, share: Sharing, at: int, *,
+                control_type: str, outcome: str, findings: str, seized: str) -> str:
+        """Write a ControlResult and its OF edge the way ``hub.alerts`` records a control
+        report (id from the agency's reference; seizure details only with a seizure)."""
+        agency = share.owner_agency
+        reference = f"CTRL/{item.reference}"
+        control_id = stable_id("ControlResult", agency, "ref", reference)
+        props: dict[str, object] = {
+            "control_type": control_type, "controlled_at": instant(at), "office": item.office,
+            "outcome": outcome, "findings": findings, "reference": reference}
+        if outcome == "seizure":
+            props.update(seizure=f"SZ/{item.reference}", seized_goods=seized,
+                         quantity=float(item.mass), quantity_unit="kg",
+                         value_eur=round(item.mass * item.goods.norm_eur_kg, 2))
+        chunk.node("ControlResult", control_id, props, share, f"{agency}/{reference}", at)
+        chunk.edge("OF", control_id, item.cons_id, share, f"{agency}/{reference}", at)
+        return control_id
 
     def _findings(self, item: Inspected, outcome: str) -> str:
         if outcome == "no_irregularity":

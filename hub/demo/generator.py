@@ -6,9 +6,11 @@ Conventions (the whole demo keeps them):
   so the same seed always yields the same ids and re-seeding changes nothing.
 - No wall clock: the demo's "today" is ``scales.REFERENCE_DATE`` (2026-01-01); consignments
   fall in the 365 days before it, and statuses (expired, active...) are as of that date.
-- Instants (``*_at`` fields, ``CROSSED.at``, provenance ``ingested_at``) are epoch
-  milliseconds (UTC integers); calendar days (``birth_date``, ``valid_from``, ``valid_until``,
-  ``since``) are ISO ``YYYY-MM-DD`` strings.
+- Instants (``declared_at``, ``issued_at``, ``controlled_at``, ``opened_at``, ``raised_at``,
+  ``CROSSED.at``) are ISO 8601 UTC text ``YYYY-MM-DDTHH:MM:SSZ``, as the connectors and the
+  alerts service store them, so they sort as text; calendar days (``birth_date``,
+  ``valid_from``, ``valid_until``, ``since``, ``status_changed_at``) are ``YYYY-MM-DD``; only
+  provenance ``ingested_at`` is epoch milliseconds (the model's rule).
 - Provenance ``source`` is ``demo``; ``source_ref`` is the record's natural reference.
 """
 
@@ -18,6 +20,7 @@ import random
 from collections.abc import Iterator
 
 from hub.demo.actors import PopulationBuilder
+from hub.demo.fleets import FleetBuilder
 from hub.demo.intelligence import IntelligenceBuilder
 from hub.demo.scales import REFERENCE_DATE, Scale, get_scale
 from hub.demo.traffic import TrafficGenerator
@@ -59,6 +62,8 @@ class DemoStream(Iterator[list[Record]]):
         self.stage = "operators and fleets"
         population = PopulationBuilder(rng, self.scale, self.truth)
         yield from population.build()
+        yield from FleetBuilder(rng, self.scale, population.pop).build()
+        population.close_rings()
         self.stage = "alerts, profiles, cases"
         intelligence = IntelligenceBuilder(rng, self.scale, population.pop, self.truth)
         yield from intelligence.build()

@@ -1,8 +1,9 @@
 """Risk intelligence of the demo: risk alerts (risk information forms), common risk profiles
 and RMTT cases, written before the consignments they later concern.
 
-Handling codes: H1 information only; H2 act on it and inform the originator; H3 act, do not
-pass further without the originator's consent.
+Alerts are written as ``hub.alerts`` writes a raised RIF (same id scheme, risk domains,
+recommended actions, structured ``indicator_*`` lists, stored status active | withdrawn), so
+the alerts service can update, withdraw and count hits on demo alerts.
 """
 
 from __future__ import annotations
@@ -16,12 +17,44 @@ from hub.demo.actors import PARTNERS, Population
 from hub.demo.goods import GOODS_BY_HS, MISDECLARATIONS, PESTS
 from hub.demo.names import TRADER
 from hub.demo.records import Chunk, agency_of, sharing
-from hub.demo.scales import Scale, epoch_ms, iso_before, iso_day
+from hub.demo.scales import DAY_MS, Scale, epoch_ms, instant, iso_before, iso_day
 from hub.demo.truth import GroundTruth
 from hub.model import CEFTA_PARTIES, Distribution, Record, Sharing, stable_id
 
-ACTIONS = ("documentary check", "physical examination", "non-intrusive inspection (scanner)",
-           "sampling and laboratory analysis", "verification of origin", "post-clearance audit")
+ACTIONS = ("documentary_check", "physical_check", "physical_check", "scan", "sampling",
+           "request_for_information", "hold")
+"""``hub.alerts.form.RecommendedAction`` values."""
+
+FINANCIAL, SPS, SECURITY = "financial", "sps", "security"
+"""``hub.alerts.form.RiskDomain`` values the demo uses."""
+
+
+PROFILE_TEMPLATES: tuple[tuple[str, dict[str, object], int], ...] = (
+    ("Tobacco products declared below value", {"hs_prefixes": ["2401", "2402"],
+                                               "max_value_per_kg": 10}, 40),
+    ("New textiles declared as worn clothing", {"hs_prefixes": ["6109", "6309"],
+                                                "max_value_per_kg": 8}, 30),
+    ("Fresh fruit: harmful organisms", {"hs_prefixes": ["0808", "0809"]}, 20),
+    ("Solanaceae: Tuta absoluta and thrips", {"hs_prefixes": ["0702", "0709"]}, 20),
+    ("Plant protection products, importers without AEO",
+     {"hs_prefixes": ["3808", "3824"], "operator": {"roles": ["importer"],
+                                                    "traits": ["no_aeo"]}}, 25),
+    ("Medicines declared as food preparations", {"hs_prefixes": ["2106", "3004"],
+                                                 "max_value_per_kg": 20}, 35),
+    ("Smartphones declared as parts", {"hs_prefixes": ["8517"], "max_value_per_kg": 60}, 35),
+    ("Brake parts declared as steel articles", {"hs_prefixes": ["7326", "8708"],
+                                                "max_value_per_kg": 3}, 25),
+    ("Sawn wood: ISPM 15 packaging", {"hs_prefixes": ["4407"]}, 10),
+    ("Poultry meat imports", {"hs_prefixes": ["0207"], "directions": ["import"]}, 15),
+    ("Walnuts: aflatoxin", {"hs_prefixes": ["0802"], "origins": ["MD"]}, 15),
+    ("New traders on the Kosovo* corridors",
+     {"crossings": ["MKXK-BLA", "ALXK-MOR", "RSXK-MER"],
+      "operator": {"roles": ["exporter"], "traits": ["new_operator", "no_aeo"]}}, 20),
+    ("Traders whose AEO was suspended or revoked",
+     {"operator": {"roles": ["exporter", "importer"], "traits": ["aeo_withdrawn"]}}, 30),
+    ("Traders with a recent irregularity", {"operator": {"traits": ["past_hit"]}}, 25),
+)
+"""(name, criteria as ``hub.analysis.risk.profiles`` reads them, weight in score points)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,32 +124,43 @@ class AlertDraft:
     title: str
     domain: str
     risk_type: str
-    indicators: list[str]
     description: str
-    days_before: float  # issued this many days before the reference date
+    days_before: float  # raised this many days before the reference date
+    hs_codes: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
+    operators: tuple[str, ...] = ()  # operator ids
+    vehicles: tuple[str, ...] = ()  # vehicle ids
 
 
 def write_alert(chunk: Chunk, rng: random.Random, intel: Intel, draft: AlertDraft) -> AlertRef:
-    """Write one risk alert node and return its reference."""
+    """Write one risk alert node (as raised, version 1) and return its reference."""
     owner = draft.owner
-    number = f"{owner}/RIF/{intel.next_serial():05d}"
-    alert_id = stable_id("RiskAlert", number)
-    issued = epoch_ms(draft.days_before)
-    valid_until = iso_day(issued, rng.randint(90, 365))
-    status = ("withdrawn" if rng.random() < 0.05 else
-              "active" if valid_until >= iso_before(0) else "expired")
-    chunk.node("RiskAlert", alert_id,
-               {"title": draft.title, "risk_domain": draft.domain,
-                "risk_type": draft.risk_type, "indicators": draft.indicators,
-                "description": draft.description,
-                "recommended_action": rng.choice(ACTIONS), "valid_from": iso_day(issued),
-                "valid_until": valid_until,
-                "priority": rng.choices(("high", "medium", "low"), (3, 5, 2))[0],
-                "issuing_agency": owner, "status": status,
-                "handling_code": rng.choice(("H1", "H2", "H2", "H3")),
-                "version": rng.randint(1, 3)},
-               draft.share, number, issued)
-    return AlertRef(alert_id, owner, draft.share, number)
+    reference = f"RIF-2025-{intel.next_serial():05d}"
+    alert_id = stable_id("RiskAlert", owner, reference)  # = hub.alerts.form.alert_id
+    raised = epoch_ms(draft.days_before)
+    props = {
+        "title": draft.title, "risk_domain": draft.domain, "risk_type": draft.risk_type,
+        "description": draft.description, "recommended_action": rng.choice(ACTIONS),
+        "valid_from": iso_day(raised), "valid_until": iso_day(raised, rng.randint(90, 365)),
+        "priority": rng.choices(("high", "medium", "low"), (3, 5, 2))[0],
+        "handling_code": rng.choice(("H1", "H2", "H2", "H3")), "issuing_agency": owner,
+        "reference": reference, "status": "active", "version": 1, "last_change": "raised",
+        "raised_at": instant(raised), "changed_at": instant(raised),
+        "indicator_hs_codes": list(draft.hs_codes), "indicator_origins": list(draft.origins),
+        "indicator_operators": list(draft.operators), "indicator_vehicles": list(draft.vehicles),
+        "indicator_routes": [], "indicator_offices": [], "indicator_documents": [],
+    }
+    if rng.random() < 0.05:
+        withdrawn = min(raised + rng.randint(5, 60) * DAY_MS, epoch_ms(1))
+        props.update(status="withdrawn", last_change="withdrawn", version=2,
+                     withdrawn_at=instant(withdrawn), changed_at=instant(withdrawn),
+                     withdrawal_reason="Information not confirmed by the controls")
+    chunk.node("RiskAlert", alert_id, props, draft.share, f"{owner}/{reference}", raised)
+    return AlertRef(alert_id, owner, draft.share, f"{owner}/{reference}")
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def concerns(chunk: Chunk, alert: AlertRef, target_id: str, at_ms: int) -> None:
@@ -154,8 +198,9 @@ class IntelligenceBuilder:
             alert = write_alert(chunk, rng, self.intel, AlertDraft(
                 owner=owner, share=share,
                 title=f"Suspected undervaluation network ({'/'.join(ring.parties)})",
-                domain="fiscal", risk_type="undervaluation_network",
-                indicators=[f"operator:{self.pop.ops[m].id}" for m in members],
+                domain=FINANCIAL, risk_type="undervaluation_network",
+                operators=tuple(self.pop.ops[m].id for m in members),
+                vehicles=tuple(v for v, _ in ring.vehicles[:1]),
                 description="Several newly active traders declare values far below reference "
                 "values and appear to share premises, contacts or transport.",
                 days_before=rng.randint(60, 300)))
@@ -178,8 +223,8 @@ class IntelligenceBuilder:
                 alert = write_alert(chunk, rng, self.intel, AlertDraft(
                     owner=owner, share=alert_sharing(rng, owner, Distribution.CEFTA_CUSTOMS),
                     title=f"{GOODS_BY_HS[true].description} declared under HS {declared[:4]}",
-                    domain="fiscal", risk_type="misdeclaration_tariff",
-                    indicators=[f"hs:{declared}", f"origin:{origin}"],
+                    domain=FINANCIAL, risk_type="misdeclaration_tariff",
+                    hs_codes=(declared,), origins=(origin,),
                     description=f"Consignments from {origin} declared as "
                     f"'{GOODS_BY_HS[declared].description}' were found to contain "
                     f"{GOODS_BY_HS[true].description.lower()}.",
@@ -195,8 +240,7 @@ class IntelligenceBuilder:
             alert = write_alert(chunk, rng, self.intel, AlertDraft(
                 owner=owner, share=alert_sharing(rng, owner, Distribution.CEFTA_AGENCIES),
                 title=f"{pests[0]} in {GOODS_BY_HS[hs].description.lower()} from {origin}",
-                domain="phytosanitary", risk_type="harmful_organism",
-                indicators=[f"hs:{hs}", f"origin:{origin}"],
+                domain=SPS, risk_type="harmful_organism", hs_codes=(hs,), origins=(origin,),
                 description=f"Repeated interceptions of {pests[0]}; inspect consignments of "
                 "this commodity and origin.", days_before=rng.randint(30, 330)))
             self.intel.by_goods[(hs, origin)] = alert
@@ -224,8 +268,8 @@ class IntelligenceBuilder:
                 owner = agency_of(party, "BP") if rng.random() < 0.4 else f"{party}-CUS"
                 alert = write_alert(chunk, rng, self.intel, AlertDraft(
                     owner=owner, share=alert_sharing(rng, owner, Distribution.CEFTA_AGENCIES),
-                    title="Tractor unit suspected of concealment", domain="safety_security",
-                    risk_type="concealment", indicators=[f"vehicle:{tractor}"],
+                    title="Tractor unit suspected of concealment", domain=SECURITY,
+                    risk_type="concealment", vehicles=(tractor,),
                     description="Intelligence reports modifications to the cab floor of this "
                     "tractor unit.", days_before=rng.randint(10, 300)))
                 concerns(chunk, alert, tractor, epoch_ms(10))
@@ -239,8 +283,8 @@ class IntelligenceBuilder:
             owner = f"{op.party}-CUS"
             alert = write_alert(chunk, rng, self.intel, AlertDraft(
                 owner=owner, share=alert_sharing(rng, owner, Distribution.CEFTA_CUSTOMS),
-                title="Trader with values far below reference values", domain="fiscal",
-                risk_type="undervaluation", indicators=[f"operator:{op.id}"],
+                title="Trader with values far below reference values", domain=FINANCIAL,
+                risk_type="undervaluation", operators=(op.id,),
                 description="Declared values of this trader are repeatedly below the "
                 "reference values for the goods; verify the transaction value.",
                 days_before=rng.randint(10, 300)))
@@ -248,45 +292,35 @@ class IntelligenceBuilder:
             self.intel.by_operator[target] = alert
 
     def _profiles(self, chunk: Chunk) -> None:
+        """Common risk profiles with criteria in the language of ``hub.analysis.risk``."""
         rng = self.rng
-        templates: list[tuple[str, tuple[str, ...], dict[str, object]]] = [
-            ("Tobacco products: misdeclaration", ("2401", "2402"), {"value_per_kg_below": 10}),
-            ("Textiles: undervaluation", ("6109", "6309"), {"value_per_kg_below": 8}),
-            ("Fresh fruit: harmful organisms", ("0808", "0809"), {"document": "phyto"}),
-            ("Solanaceae: Tuta absoluta and thrips", ("0702", "0709"), {"document": "phyto"}),
-            ("Plant protection products: licence", ("3808", "3824"), {"licence": True}),
-            ("Medicines: licence and classification", ("3004", "2106"), {"licence": True}),
-            ("Smartphones declared as parts", ("8517",), {"value_per_kg_below": 60}),
-            ("Vehicle brake parts", ("8708", "7326"), {"value_per_kg_below": 3}),
-            ("Sawn wood: ISPM 15", ("4407",), {"document": "phyto"}),
-            ("Poultry meat: veterinary controls", ("0207",), {"document": "veterinary"}),
-            ("Honey: residues", ("0409",), {"document": "veterinary"}),
-            ("Walnuts: aflatoxin", ("0802",), {"document": "phyto"}),
-        ]
         cefta = sorted(CEFTA_PARTIES)
         for n in range(self.scale.profiles):
-            name, prefixes, extra = templates[n % len(templates)]
-            origins = tuple(sorted(rng.sample(cefta, rng.randint(2, 4))))
-            if n >= len(templates):
+            name, criteria, weight = PROFILE_TEMPLATES[n % len(PROFILE_TEMPLATES)]
+            criteria = dict(criteria)
+            if n >= len(PROFILE_TEMPLATES):  # regional variants of the common profiles
+                origins = sorted(rng.sample(cefta, rng.randint(2, 4)))
+                criteria["origins"] = origins
                 name = f"{name} ({', '.join(origins)})"
-            criteria = {"hs_prefixes": list(prefixes), "origins": list(origins), **extra}
-            if rng.random() < 0.3:
-                criteria["operator_traits"] = ["first_declaration_within_90_days"]
-            owner = f"{cefta[n % len(cefta)]}-CUS"
+            owner = f"{cefta[n % len(cefta)]}-CUS"  # the RMWG member that drafted it
             share = sharing(owner, Distribution.CEFTA_CUSTOMS)
             ref = f"RMWG/profile/{n + 1:03d}"
-            profile_id = stable_id("RiskProfile", "RMWG", name)
-            status = rng.choices(("active", "expired", "draft"), (8, 1, 1))[0]
-            chunk.node("RiskProfile", profile_id,
-                       {"name": name, "criteria": json.dumps(criteria, sort_keys=True),
-                        "weight": round(rng.uniform(0.3, 0.95), 2),
-                        "valid_from": iso_before(rng.randint(200, 700)),
-                        "valid_until": iso_before(rng.randint(-365, 30)) if status != "draft"
-                        else None, "status": status},
-                       share, ref, epoch_ms(400))
+            profile_id = stable_id("RiskProfile", owner, name)  # as the profile registry does
+            status = "retired" if rng.random() < 0.12 else "active"
+            saved = epoch_ms(rng.randint(120, 700))
+            chunk.node("RiskProfile", profile_id, {
+                "name": name, "weight": float(weight + rng.randint(-5, 5)), "status": status,
+                "criteria": json.dumps(criteria, sort_keys=True, separators=(",", ":")),
+                "description": f"RMWG common risk profile {n + 1} (demo)", "version": 1,
+                "valid_from": iso_day(saved), "changed_at": instant(saved),
+                "valid_until": iso_before(rng.randint(-365, 30)) if rng.random() < 0.5
+                else None,
+            }, share, ref, saved)
             if status == "active":
-                profile = ProfileRef(profile_id, prefixes, origins, share, ref)
-                for prefix in prefixes:
+                hs4, wanted = _strings(criteria.get("hs_prefixes")), _strings(
+                    criteria.get("origins"))
+                profile = ProfileRef(profile_id, hs4, wanted, share, ref)
+                for prefix in hs4:
                     self.intel.profiles_by_hs4.setdefault(prefix, []).append(profile)
 
     def _cases(self, chunk: Chunk) -> None:
@@ -307,7 +341,7 @@ class IntelligenceBuilder:
                        {"title": f"RMTT joint action {ring.index + 1}: undervaluation network "
                                  f"{' / '.join(ring.parties)}",
                         "status": "open" if rng.random() < 0.7 else "closed",
-                        "lead_agency": lead, "opened_at": opened},
+                        "lead_agency": lead, "opened_at": instant(opened)},
                        share, ref, opened)
             for member in members:
                 chunk.edge("MEMBER_OF", stable_id("Agency", member), ring.case_id, share, ref,

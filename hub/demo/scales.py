@@ -1,7 +1,8 @@
 """How big each demo dataset is, in one table, and the fixed calendar the generator counts from.
 
 Dates never come from the wall clock: every instant is an offset from :data:`REFERENCE_DATE`,
-so the same seed gives the same graph on any day.
+so the same seed gives the same graph on any day. The generator computes in epoch milliseconds
+and writes instants as ISO UTC text (:func:`instant`) and days as ``YYYY-MM-DD``.
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ def get_scale(name: str) -> Scale:
 def epoch_ms(days_before_reference: float) -> int:
     """The instant ``days_before_reference`` days before the reference date, in epoch ms."""
     return _EPOCH_REF_MS - round(days_before_reference * DAY_MS)
+
+
+def instant(instant_ms: int) -> str:
+    """An instant as the hub stores instants: ISO 8601 UTC text, ``2025-06-14T08:15:00Z``."""
+    return datetime.fromtimestamp(instant_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_day(instant_ms: int, plus_days: int = 0) -> str:

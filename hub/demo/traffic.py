@@ -19,7 +19,7 @@ from hub.demo.identifiers import mrn
 from hub.demo.intelligence import Intel
 from hub.demo.names import CARRIER, TRADER
 from hub.demo.records import Chunk, agency_of, sharing
-from hub.demo.scales import DAY_MS, Scale, epoch_ms, iso_before, iso_day
+from hub.demo.scales import DAY_MS, Scale, epoch_ms, instant, iso_before, iso_day
 from hub.demo.truth import GroundTruth, Misdeclaration
 from hub.model import CEFTA_PARTIES, Distribution, Record, Sharing, stable_id
 from hub.reference import AGENCY_BY_CODE
@@ -27,6 +27,8 @@ from hub.reference import AGENCY_BY_CODE
 HOUR_MS = 3_600_000
 _DECLARED_AS = {true: declared for declared, true in MISDECLARATIONS}
 _PROCEDURE = {"export": "A", "import": "R", "transit": "J"}
+_DECLARATION_TYPE = {"export": "EX1", "import": "IM4", "transit": "T1"}
+"""Box 1 of the single administrative document for each direction."""
 
 
 @dataclass(slots=True)
@@ -85,7 +87,7 @@ class TrafficGenerator:
         for origin in sorted({o for o, _, _ in LANES}):
             goods = [g for g in GOODS if origin in g.origins] or list(GOODS)
             self._goods[origin] = (goods, cumulative([g.weight for g in goods]))
-        self._last_cert: dict[int, tuple[str, int, str]] = {}  # exporter -> (id, until, no)
+        self._last_cert: dict[int, tuple[str, str, str]] = {}  # exporter -> (id, until, no)
         self._licences: dict[tuple[int, str, str], str] = {}
         self._serials: dict[str, int] = {}
         self._case_items: dict[int, int] = {}
@@ -212,7 +214,11 @@ class TrafficGenerator:
         first, last = d.crossings[0], d.crossings[-1]
         chunk.node("Consignment", d.cons_id, {
             "reference": ref, "reference_type": "SEED" if ref.startswith("SEED") else "MRN",
-            "direction": d.direction, "declared_at": d.declared_at, "hs_codes": hs_codes,
+            "direction": d.direction, "declared_at": instant(d.declared_at),
+            "declaration_type": _DECLARATION_TYPE[d.direction], "hs_codes": hs_codes,
+            "itinerary": "-".join([d.origin, *(leg[2] for leg in d.crossings)]),
+            "presentation_office": first[0].office(first[1]) if d.declarer == d.origin
+            else last[0].office(last[2]),
             "goods_description": d.goods.description, "origin": d.origin,
             "destination": d.destination, "gross_mass_kg": d.mass,
             "value_eur": round(d.mass * d.per_kg, 2), "exit_office": first[0].office(first[1]),
@@ -230,7 +236,7 @@ class TrafficGenerator:
             way = ("exit" if from_party == d.declarer else "entry" if to_party == d.declarer
                    else "transit")
             chunk.edge("CROSSED", d.cons_id, stable_id("BorderCrossingPoint", crossing.code),
-                       share, ref, ingested, {"at": crossed_at, "direction": way})
+                       share, ref, ingested, {"at": instant(crossed_at), "direction": way})
         for lpco_id in documents:
             chunk.edge("COVERED_BY", d.cons_id, lpco_id, share, ref, ingested,
                        {"quantity": d.mass})
@@ -243,7 +249,7 @@ class TrafficGenerator:
         office = (last[0].office(d.destination) if d.declarer == d.destination
                   else first[0].office(d.origin))
         item = Inspected(d.cons_id, d.reference, d.goods, d.declared, d.origin, d.declarer,
-                         d.exporter_id, office, last[3], d.per_kg, flags.irregular,
+                         d.exporter_id, office, last[3], d.mass, d.per_kg, flags.irregular,
                          flags.undervalued, flags.misdeclared, self._reused.pop(d.cons_id, None))
         if flags.infested:
             self.controls.interception(chunk, item, d.destination)
@@ -298,7 +304,7 @@ class TrafficGenerator:
             return [self._licence(chunk, d)] if d.destination in CEFTA_PARTIES else []
         last = self._last_cert.get(d.exporter)
         reuse = 0.4 if d.flags.ring or d.flags.suspect else 0.01
-        if last is not None and last[1] < d.declared_at and rng.random() < reuse:
+        if last is not None and last[1] < iso_day(d.declared_at) and rng.random() < reuse:
             d.flags.reused = True
             self._reused[d.cons_id] = last[2]
             self.truth.reused_certificates.setdefault(last[0], []).append(d.cons_id)
@@ -319,13 +325,14 @@ class TrafficGenerator:
             "lpco_type": goods.document, "number": number,
             "issuer": owner if by_origin else f"{d.origin} "
             f"{'NPPO' if suffix == 'PHY' else 'veterinary authority'}",
-            "issued_at": issued, "valid_until": valid_until, "status": status,
-            "hs_codes": [goods.hs], "quantity": d.mass, "quantity_unit": "kg"},
+            "issued_at": instant(issued), "valid_until": valid_until, "status": status,
+            "hs_codes": [goods.hs], "quantity": d.mass, "quantity_unit": "kg",
+            "status_changed_at": iso_day(issued, 2) if status == "revoked" else None},
             share, number, issued)
         chunk.edge("ISSUED_TO", lpco_id, self.pop.ops[d.exporter].id, share, number, issued)
         if by_origin:
             chunk.edge("ISSUED_BY", lpco_id, stable_id("Agency", owner), share, number, issued)
-        self._last_cert[d.exporter] = (lpco_id, issued + 14 * DAY_MS, number)
+        self._last_cert[d.exporter] = (lpco_id, valid_until, number)
         return [lpco_id]
 
     def _lpco_sharing(self, owner: str, destination: str) -> Sharing:
@@ -352,10 +359,15 @@ class TrafficGenerator:
         status = rng.choices(("valid", "suspended", "revoked"), (85, 8, 7))[0]
         if status == "valid" and valid_until < iso_before(0):
             status = "expired"
+        changed = None
+        if status in {"suspended", "revoked"}:
+            span = max(2, (epoch_ms(0) - issued) // DAY_MS)
+            changed = iso_day(issued, rng.randint(1, span - 1))
         share = sharing(issuer, rng.choice((Distribution.PARTY, Distribution.CEFTA_AGENCIES)))
         lpco_id = stable_id("Lpco", number)
         chunk.node("Lpco", lpco_id, {
-            "lpco_type": LICENCE, "number": number, "issuer": issuer, "issued_at": issued,
+            "lpco_type": LICENCE, "number": number, "issuer": issuer,
+            "issued_at": instant(issued), "status_changed_at": changed,
             "valid_until": valid_until, "status": status, "hs_codes": [goods.hs],
             "quantity": rng.randint(20, 200) * 1_000, "quantity_unit": "kg"},
             share, number, issued)
