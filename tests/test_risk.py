@@ -7,9 +7,20 @@ from typing import Any
 
 import pytest
 
+from hub.analysis.risk.evidence import (
+    AeoFact,
+    AlertFact,
+    AlertLink,
+    ConsignmentFacts,
+    ControlFact,
+    Evidence,
+    LpcoFacts,
+    LpcoUse,
+    OperatorFacts,
+)
 from hub.analysis.risk.profiles import parse_criteria
 from hub.analysis.risk.scorer import score_all, score_for_caller
-from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds
+from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds, score
 from hub.api.context import RequestContext
 from hub.api.schema import build_schema
 from hub.errors import InputError
@@ -212,6 +223,38 @@ async def test_every_contribution_kind_appears_with_the_right_sign(graph: Falkor
     assert any("issued to none" in r for r in reasons)
     assert result.score == pytest.approx(sum(c.weight for c in result.contributions))
     assert result.channel is THRESHOLDS.channel(result.score) is Channel.RED
+
+
+def test_facts_dated_after_the_declaration_never_count() -> None:
+    c = ConsignmentFacts(id="consignment:d", reference="D", declared_at="2025-06-10T10:00:00Z",
+                         direction="import", hs_codes=("080810",), origin="MK",
+                         destination="RS", exit_office=None, entry_office=None,
+                         presentation_office=None, value_eur=None, gross_mass_kg=None,
+                         owner_party="RS", parties=(("importer", "operator:i"),),
+                         lpcos=(("lpco:l", 10.0),))
+    aeo = AeoFact("aeo:a", "revoked", "AEOC", "2024-01-01", "2025-07-01",
+                  ("2024-01-01 valid", "2025-07-01 revoked"))
+    later_control = ControlFact("control:k", "consignment:other", "2025-06-12T08:00:00Z",
+                                "seizure")
+    operator = OperatorFacts("operator:i", "RS", "2024-03-01", (aeo,), (later_control,))
+    lpco = LpcoFacts("lpco:l", "IL/1", "import_licence", "revoked", "2025-06-20", ("0808",),
+                     1000.0, ("operator:i",), (LpcoUse("consignment:d", c.declared_at, 10.0),),
+                     status_changed_at="2025-08-01")
+
+    def link(aid: str, **props: Any) -> AlertLink:
+        fact = AlertFact(aid, "t", "high", None, props.pop("status", "active"), "2025-01-01",
+                         None, **props)
+        return AlertLink(fact, 0, c.id, "Consignment", c.id, "Consignment")
+
+    alerts = (link("alert:raised-later", raised_at="2025-06-10T12:00:00Z"),
+              link("alert:withdrawn-before", status="withdrawn",
+                   withdrawn_at="2025-06-01T00:00:00Z"),
+              link("alert:withdrawn-after", status="withdrawn",
+                   withdrawn_at="2025-06-20T00:00:00Z", raised_at="2025-05-01T00:00:00Z"),
+              link("alert:candidate", status="candidate"))
+    result = score(Evidence(c, {"operator:i": operator}, {"lpco:l": lpco}, alerts), [])
+    assert [(x.factor, x.weight, x.record_ids[0]) for x in result.contributions] == [
+        ("alert", 30.0, "alert:withdrawn-after"), ("aeo", -15.0, "operator:i")]
 
 
 async def test_a_hidden_alert_neither_moves_the_score_nor_appears(graph: FalkorStore) -> None:

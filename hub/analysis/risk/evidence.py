@@ -50,23 +50,32 @@ def days_between(earlier: str, later: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class AeoFact:
-    """An AEO authorisation an operator holds."""
+    """An AEO authorisation an operator holds. ``history`` holds ``"YYYY-MM-DD status"``
+    entries in date order (as ``hub.checks`` records them), so its status on a past day is known;
+    without a history the current status stands for every day."""
 
     id: str
     status: str
     aeo_type: str | None
     valid_from: str | None
     valid_until: str | None
+    history: tuple[str, ...] = ()
+
+    def status_on(self, day: str) -> str | None:
+        """The status on ``day``; None when it had not been granted yet."""
+        if not self.history:
+            return self.status
+        past = [h for h in self.history if h[:10] <= day]
+        return past[-1][11:].strip() if past else None
 
     def valid_on(self, day: str) -> bool:
-        """Valid status and ``day`` inside its validity dates (open where a date is missing)."""
-        return (self.status == "valid"
+        """Valid status on ``day`` and ``day`` inside its validity dates."""
+        return (self.status_on(day) in {"valid", "active"}
                 and (self.valid_from is None or self.valid_from[:10] <= day)
                 and (self.valid_until is None or day <= self.valid_until[:10]))
 
-    @property
-    def withdrawn(self) -> bool:
-        return self.status in {"suspended", "revoked"}
+    def withdrawn_on(self, day: str) -> bool:
+        return self.status_on(day) in {"suspended", "revoked"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +133,8 @@ class OperatorFacts:
     def valid_aeo(self, day: str) -> tuple[AeoFact, ...]:
         return tuple(a for a in self.aeo if a.valid_on(day))
 
-    def withdrawn_aeo(self) -> tuple[AeoFact, ...]:
-        return tuple(a for a in self.aeo if a.withdrawn)
+    def withdrawn_aeo(self, day: str) -> tuple[AeoFact, ...]:
+        return tuple(a for a in self.aeo if a.withdrawn_on(day))
 
     def is_new(self, day: str) -> bool:
         return (self.first_seen is None
@@ -143,7 +152,10 @@ class LpcoUse:
 
 @dataclass(frozen=True, slots=True)
 class LpcoFacts:
-    """A licence, permit, certificate or other document presented with consignments."""
+    """A licence, permit, certificate or other document presented with consignments.
+
+    ``holders`` are the operators it was issued to and the operators linked to them by a
+    SAME_AS link that was not rejected (the same company recorded by another customs)."""
 
     id: str
     number: str | None
@@ -154,6 +166,19 @@ class LpcoFacts:
     quantity: float | None
     holders: tuple[str, ...] = ()
     uses: tuple[LpcoUse, ...] = ()
+    status_changed_at: str | None = None
+
+    def status_on(self, day: str) -> str | None:
+        """``revoked`` or ``suspended`` if that had taken effect by ``day``, else None.
+
+        A stored ``expired`` is the state as of today and says nothing about a past day: expiry
+        is judged from ``valid_until`` instead."""
+        status = (self.status or "").lower()
+        if status not in {"revoked", "suspended"}:
+            return None
+        if self.status_changed_at is not None and self.status_changed_at[:10] > day:
+            return None
+        return status
 
     def uses_until(self, declared_at: str | None, consignment_id: str) -> tuple[LpcoUse, ...]:
         """Uses up to and including this consignment's (ties on time count as earlier)."""
@@ -175,13 +200,23 @@ class AlertFact:
     status: str | None
     valid_from: str | None
     valid_until: str | None
+    raised_at: str | None = None
+    withdrawn_at: str | None = None
 
-    INACTIVE = frozenset({"withdrawn", "candidate", "dismissed", "rejected", "draft"})
+    INACTIVE = frozenset({"candidate", "dismissed", "rejected", "draft"})
 
-    def active_on(self, day: str) -> bool:
-        """In force on ``day``: not withdrawn nor a mere candidate, and inside its validity."""
-        return (self.status not in self.INACTIVE
-                and (self.valid_from is None or self.valid_from[:10] <= day)
+    def known_at(self, declared_at: str) -> bool:
+        """In force when the consignment was declared: raised before it, not yet withdrawn,
+        not a mere candidate, and the declaration day inside its validity."""
+        moment, day = declared_at[:19], declared_at[:10]
+        if self.status in self.INACTIVE:
+            return False
+        if self.raised_at is not None and self.raised_at[:19] > moment:
+            return False
+        if self.status == "withdrawn" and (self.withdrawn_at is None
+                                           or self.withdrawn_at[:19] <= moment):
+            return False
+        return ((self.valid_from is None or self.valid_from[:10] <= day)
                 and (self.valid_until is None or day <= self.valid_until[:10]))
 
 

@@ -21,9 +21,10 @@ hit (AND); within one criterion, any listed value will do (OR)::
     }
 
 Operator traits: ``new_operator`` (first consignment in the hub < 90 days before), ``no_aeo``
-(no AEO authorisation valid on the declaration day), ``aeo_withdrawn`` (holds a suspended or
-revoked one), ``foreign`` (registered outside the declaring party), ``non_cefta`` (registered
-outside the CEFTA parties), ``past_hit`` (an irregularity or seizure in the year before).
+(no AEO authorisation valid on the declaration day), ``aeo_withdrawn`` (holds one that was
+suspended or revoked on that day), ``foreign`` (registered outside the declaring party),
+``non_cefta`` (registered outside the CEFTA parties), ``past_hit`` (an irregularity or seizure
+in the year before).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ Trait = Callable[[OperatorFacts, ConsignmentFacts, str], bool]
 TRAITS: Mapping[str, Trait] = {
     "new_operator": lambda op, c, day: op.is_new(day),
     "no_aeo": lambda op, c, day: not op.valid_aeo(day),
-    "aeo_withdrawn": lambda op, c, day: bool(op.withdrawn_aeo()),
+    "aeo_withdrawn": lambda op, c, day: bool(op.withdrawn_aeo(day)),
     "foreign": lambda op, c, day: is_foreign(op, c),
     "non_cefta": lambda op, c, day: is_non_cefta(op),
     "past_hit": lambda op, c, day: bool(op.history(day, c.id).hits),

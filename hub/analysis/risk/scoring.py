@@ -10,14 +10,17 @@ factor             weight
 =================  ==========================================================================
 profile            the profile's own weight, once per profile in force whose criteria hold
 alert              by priority (high 30, medium 20, low 10), times 1 / 0.5 / 0.25 at 0 / 1 / 2
-                   links from the consignment's parties, vehicles, drivers or documents
+                   links from the consignment's parties, vehicles, drivers or documents; only
+                   alerts raised before the declaration and not withdrawn by then
 control_history    per operator (exporter, importer; declarant and carrier at half): +8 per
                    irregularity, +15 per seizure (at most +40) in the year before; with no hit
                    and at least 3 clean controls, -5
 aeo                per operator: a valid AEO on the declaration day -15 (exporter, importer)
-                   or -8 (declarant, carrier); a suspended or revoked one +20
-lpco               per document: revoked +30, suspended +20, expired +20, HS not covered +15,
-                   quantity exceeded +20, issued to none of the consignment's operators +10
+                   or -7.5 (declarant, carrier); one suspended or revoked by then +20
+lpco               per document: revoked +30 or suspended +20 (by the declaration day),
+                   expired (validity ended before it) +20, HS not covered +15, quantity
+                   exceeded by the uses so far +20, issued to none of the consignment's
+                   operators (nor the same company under another record) +10
 =================  ==========================================================================
 
 Channels (:data:`THRESHOLDS`): red from 45 points, yellow from 20, green below. See the module
@@ -90,9 +93,9 @@ class Score:
     contributions: tuple[Contribution, ...]
 
 
-def _alert(link: AlertLink, day: str, consignment_id: str) -> Contribution | None:
+def _alert(link: AlertLink, declared_at: str, consignment_id: str) -> Contribution | None:
     alert = link.alert
-    if not alert.active_on(day) or link.hops >= len(HOP_FACTOR):
+    if not alert.known_at(declared_at) or link.hops >= len(HOP_FACTOR):
         return None
     base = ALERT_PRIORITY.get((alert.priority or "").lower(), ALERT_DEFAULT)
     weight = base * HOP_FACTOR[link.hops]
@@ -143,11 +146,11 @@ def _operators(evidence: Evidence, day: str) -> list[Contribution]:
                 "aeo", AEO_VALID * factor,
                 f"{who} holds a valid AEO authorisation ({valid[0].aeo_type or 'AEO'})",
                 (op_id, valid[0].id)))
-        withdrawn = op.withdrawn_aeo()
+        withdrawn = op.withdrawn_aeo(day)
         if withdrawn:
             out.append(Contribution(
                 "aeo", AEO_WITHDRAWN,
-                f"{who}'s AEO authorisation is {withdrawn[0].status}",
+                f"{who}'s AEO authorisation was {withdrawn[0].status_on(day)}",
                 (op_id, withdrawn[0].id)))
     return out
 
@@ -157,11 +160,10 @@ def lpco_problems(evidence: Evidence, lpco: LpcoFacts) -> list[str]:
     c = evidence.consignment
     day = c.day or ""
     problems: list[str] = []
-    status = (lpco.status or "").lower()
-    if status in {"revoked", "suspended"}:
+    status = lpco.status_on(day)
+    if status is not None:
         problems.append(status)
-    if status == "expired" or (lpco.valid_until is not None and day
-                               and lpco.valid_until[:10] < day):
+    if lpco.valid_until is not None and day and lpco.valid_until[:10] < day:
         problems.append("expired")
     if lpco.hs_codes and c.hs_codes and not any(
             code.startswith(covered) or covered.startswith(code)
@@ -214,7 +216,7 @@ def score(evidence: Evidence, profiles: Sequence[Profile],
                 f"profile {profile.name!r} (version {profile.version}) hits: "
                 + "; ".join(reasons), (profile.id,)))
     for link in evidence.alerts:
-        contribution = _alert(link, day, c.id)
+        contribution = _alert(link, c.declared_at or "", c.id)
         if contribution is not None:
             contributions.append(contribution)
     contributions += _operators(evidence, day)

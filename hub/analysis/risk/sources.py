@@ -74,7 +74,8 @@ def operator_facts(row: Mapping[str, Any]) -> OperatorFacts:
     controls = {k: ControlFact(k, c, str(at or ""), str(outcome or ""))
                 for k, c, at, outcome in row.get("controls") or ()}
     aeo = {a["id"]: AeoFact(a["id"], str(a.get("status") or ""), a.get("aeo_type"),
-                            a.get("valid_from"), a.get("valid_until"))
+                            a.get("valid_from"), a.get("valid_until"),
+                            _strings(a.get("status_history")))
            for a in row.get("aeo") or ()}
     return OperatorFacts(id=row["id"], country=row.get("country"),
                          first_seen=row.get("first_seen"),
@@ -87,14 +88,17 @@ def lpco_facts(row: Mapping[str, Any]) -> LpcoFacts:
     return LpcoFacts(id=row["id"], number=row.get("number"), lpco_type=row.get("lpco_type"),
                      status=row.get("status"), valid_until=row.get("valid_until"),
                      hs_codes=_strings(row.get("hs_codes")), quantity=_float(row.get("quantity")),
-                     holders=tuple(sorted(set(_strings(row.get("holders"))))),
-                     uses=tuple(uses[k] for k in sorted(uses)))
+                     holders=tuple(sorted(set(_strings(row.get("holders")))
+                                          | set(_strings(row.get("same_as"))))),
+                     uses=tuple(uses[k] for k in sorted(uses)),
+                     status_changed_at=row.get("status_changed_at"))
 
 
 def alert_fact(row: Mapping[str, Any]) -> AlertFact:
     return AlertFact(id=row["id"], title=row.get("title"), priority=row.get("priority"),
                      risk_type=row.get("risk_type"), status=row.get("status"),
-                     valid_from=row.get("valid_from"), valid_until=row.get("valid_until"))
+                     valid_from=row.get("valid_from"), valid_until=row.get("valid_until"),
+                     raised_at=row.get("raised_at"), withdrawn_at=row.get("withdrawn_at"))
 
 
 def _keeper(links: dict[str, AlertLink]) -> Callable[[AlertLink], None]:

@@ -24,7 +24,7 @@ NEAR_TYPES = ("EXPORTER_OF|IMPORTER_OF|DECLARANT_OF|CARRIER_OF|TRANSPORTED_BY|DR
 """Relationship types an alert's concern travels along (k <= 2 links)."""
 
 _ALERT = ("a {.id, .title, .priority, .risk_type, .status, .valid_from, .valid_until,"
-          " .owner_agency}")
+          " .raised_at, .withdrawn_at}")
 
 
 def _twins(name: str, text: str) -> tuple[Statement, Statement]:
@@ -62,7 +62,7 @@ OPERATORS, OPERATORS_SYSTEM = _twins("operators", """
                    | c1.declared_at]
                   | CASE WHEN first IS NULL OR d < first THEN d ELSE first END),
               aeo: [(o)-[h:HOLDS]->(a:AeoAuthorisation) WHERE @visible(h) AND @visible(a)
-                    | a {.id, .status, .aeo_type, .valid_from, .valid_until}],
+                    | a {.id, .status, .aeo_type, .valid_from, .valid_until, .status_history}],
               controls: [(o)-[r2:EXPORTER_OF|IMPORTER_OF|DECLARANT_OF|CARRIER_OF]->(c2:Consignment)
                          <-[f:OF]-(k:ControlResult)
                          WHERE @visible(r2) AND @visible(c2) AND @visible(f) AND @visible(k)
@@ -73,9 +73,13 @@ LPCOS, LPCOS_SYSTEM = _twins("lpcos", """
     UNWIND $ids AS wanted
     MATCH (l:Lpco {id: wanted})
     WHERE @visible(l)
-    RETURN l {.id, .number, .lpco_type, .status, .valid_until, .hs_codes, .quantity,
+    RETURN l {.id, .number, .lpco_type, .status, .status_changed_at, .valid_until, .hs_codes,
+              .quantity,
               holders: [(l)-[r1:ISSUED_TO]->(o:Operator)
                         WHERE @visible(r1) AND @visible(o) | o.id],
+              same_as: [(l)-[r3:ISSUED_TO]->(o2:Operator)-[s:SAME_AS]-(o3:Operator)
+                        WHERE coalesce(s.status, '') <> 'rejected' AND @visible(r3)
+                          AND @visible(o2) AND @visible(s) AND @visible(o3) | o3.id],
               uses: [(c:Consignment)-[r2:COVERED_BY]->(l) WHERE @visible(r2) AND @visible(c)
                      | [c.id, c.declared_at, r2.quantity]]} AS l
     """)
