@@ -72,6 +72,7 @@ _EXEMPT_PREFIXES = ("tests.", "bench.")
 _spans = InMemorySpanExporter()
 _executed: set[str] = set()
 _deselected = 0
+_collected_files: set[str] = set()
 _never_executed: list[str] = []
 
 
@@ -112,6 +113,13 @@ def executed_statements() -> frozenset[str]:
     return frozenset(_executed)
 
 
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    # Modules count as collected even when they skip themselves or hold no test: the question is
+    # whether the run looked at every file, not whether every file produced tests.
+    if "::" not in report.nodeid and report.nodeid.endswith(".py"):
+        _collected_files.add(report.nodeid)
+
+
 def pytest_deselected(items: list[pytest.Item]) -> None:
     global _deselected  # noqa: PLW0603  (a per-session count kept by a pytest hook)
     _deselected += len(items)
@@ -126,7 +134,7 @@ def _ran_whole_suite(session: pytest.Session) -> bool:
         return False
     here = Path(__file__).resolve().parent
     on_disk = {path.resolve() for path in here.rglob("test_*.py")}
-    collected = {Path(str(item.path)).resolve() for item in session.items}
+    collected = {(session.config.rootpath / nodeid).resolve() for nodeid in _collected_files}
     return on_disk <= collected
 
 
