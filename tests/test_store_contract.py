@@ -217,3 +217,60 @@ def test_a_bad_neo4j_uri_is_a_config_error_without_credentials() -> None:
         Neo4jStore.connect("bolt://user:pa55-w0rd-secret@db:7687/?bogus=1", "neo4j",
                            "pa55-w0rd-secret", None, 2_000)
     assert "pa55-w0rd-secret" not in str(caught.value)
+
+
+# Server failures, built the way the driver builds them from a server's FAILURE message (its own
+# hydration; no server runs here). The secret value stands for a parameter value echoed back.
+SECRET = "operator:do-not-echo-me"
+
+
+@pytest.mark.parametrize(("code", "message", "error", "expected"), [
+    ("Neo.ClientError.Security.Unauthorized", "The client is unauthorized",
+     GraphUnavailableError, "refused the hub's credentials"),
+    ("Neo.TransientError.General.DatabaseUnavailable", "Database 'neo4j' is unavailable",
+     GraphUnavailableError, "is unreachable"),
+    ("Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration", "timed out",
+     StatementError, "exceeded the query timeout of 2000 ms"),
+    ("Neo.ClientError.Statement.SyntaxError", "Invalid input 'RETURNN' (line 1, column 9)",
+     StatementError, "SyntaxError: Invalid input 'RETURNN'"),
+    ("Neo.ClientError.Schema.ConstraintValidationFailed",
+     f"Node(7) already exists with label `Entity` and property `id` = '{SECRET}'",
+     StatementError, "Neo.ClientError.Schema.ConstraintValidationFailed"),
+    ("Neo.ClientError.Statement.ArgumentError", f"Cannot parse '{SECRET}' as a number",
+     StatementError, "Neo.ClientError.Statement.ArgumentError"),
+])
+async def test_neo4j_failures_become_hub_errors_that_never_quote_values(
+    code: str, message: str, error: type[Exception], expected: str,
+) -> None:
+    from neo4j.exceptions import Neo4jError
+
+    store = Neo4jStore.connect("neo4j://db.example:7687", "neo4j", "pa55-w0rd-secret", None, 2_000)
+    try:
+        failure = Neo4jError._hydrate_neo4j(code=code, message=message)
+        translated = store._translate(failure, "statement tests.contract.count")
+    finally:
+        await store.close()
+    assert isinstance(translated, error)
+    assert expected in str(translated)
+    assert SECRET not in str(translated)
+    assert "pa55-w0rd-secret" not in str(translated)
+
+
+def _neo4j_values() -> list[object]:
+    from neo4j.graph import Graph, Node
+    from neo4j.spatial import CartesianPoint
+    from neo4j.time import Date
+
+    return [Node(Graph(), "4:x:1", 1, ["Entity"], {"id": "a"}), Date(2024, 1, 2),
+            CartesianPoint((1.0, 2.0)), b"bytes"]
+
+
+@pytest.mark.parametrize("value", _neo4j_values(), ids=lambda v: type(v).__name__)
+def test_neo4j_results_that_are_not_plain_values_fail_loudly(value: object) -> None:
+    from hub.graph.neo4j import _plain
+
+    with pytest.raises(StatementError, match=r"contract\.shapes returned a .*map projections"):
+        _plain({"n": [value]}, "tests.contract.shapes")
+    assert _plain({"n": [1, 2.5, "x", None, True, {"a": []}]}, "s") == {
+        "n": [1, 2.5, "x", None, True, {"a": []}]
+    }

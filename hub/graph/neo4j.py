@@ -23,18 +23,19 @@ from hub.graph.statements import Mode, Statement
 from hub.graph.store import Row
 from hub.telemetry import statement_span
 
-# Error codes whose first message line describes the statement, never parameter values; other
-# messages (constraint violations, type errors) can quote values, so only their code is kept.
+# Error codes whose first message line describes the statement (its text, names and types),
+# never parameter values; other messages (constraint violations, bad arguments) can quote values,
+# so only their code is kept.
 _DESCRIPTIVE = re.compile(
-    r"^Neo\.ClientError\.(Statement\.(SyntaxError|SemanticError|ParameterMissing|"
-    r"ArgumentError|AccessMode|NotSystemDatabaseError)|Schema\.|Procedure\.ProcedureNotFound)"
+    r"^Neo\.ClientError\.(Statement\.(SyntaxError|SemanticError|ParameterMissing|AccessMode)"
+    r"|Procedure\.ProcedureNotFound)$"
 )
 _ALREADY = ("AlreadyExists", "EquivalentSchemaRuleAlreadyExists")
 _TIMED_OUT = "TransactionTimedOut"
 _CYPHER5_SINCE = (2025, 6)
 _CLEAR_BATCH_SIZE = 10_000
 _UNREACHABLE = (
-    neo4j_errors.ServiceUnavailable,  # includes IncompleteCommit: retry, the writes are MERGEs
+    neo4j_errors.ServiceUnavailable,  # and IncompleteCommit: safe to retry, writes are MERGEs
     neo4j_errors.SessionExpired,
     neo4j_errors.ConnectionAcquisitionTimeoutError,
     neo4j_errors.DatabaseUnavailable,
