@@ -57,6 +57,9 @@ def _nobody(agency: str, party: str, agency_type: str) -> Grants:
 
 
 def _build_enforcer(source: PolicySource) -> Any:
+    # Casbin logs every request and the whole policy at INFO and WARNING; the hub's own logs
+    # say what matters, and per-request decision lines would flood an operator's log.
+    logging.getLogger("casbin").setLevel(logging.ERROR)
     try:
         model = casbin.Enforcer.new_model(text=source.model_text)
         enforcer = casbin.Enforcer(model, _RulesAdapter(source.rules))
