@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route, request_response, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -33,6 +33,7 @@ from hub.errors import AuthenticationError, HubError
 from hub.graph.cypher.meta import COUNT_ENTITIES
 from hub.graph.reader import GraphReader, case_tokens
 from hub.graph.store import GraphStore
+from hub.ingest.endpoint import handle_ingest
 from hub.policy.audit import AuditTrail
 from hub.policy.engine import PolicyEngine
 from hub.principal import Principal
@@ -245,9 +246,17 @@ def create_app(
                 await on_ready(store)
             yield
 
+    async def ingest(request: Request) -> Response:
+        assert services.store is not None and services.audit is not None  # set at start-up
+        return await handle_ingest(request, request.scope["hub.principal"], services.store,
+                                   services.policy, services.audit, settings.data_dir,
+                                   settings.ingest_max_bytes)
+
     routes = [
         Route("/health", health),
         Route("/ready", ready),
+        Route("/ingest/{connector}", _Authenticate(request_response(ingest), services),
+              methods=["POST"]),
         Route("/graphql", _Authenticate(view, services), methods=["GET", "POST"]),
         WebSocketRoute("/graphql", view),
     ]

@@ -40,6 +40,7 @@ class Settings:
     max_query_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2_000
+    ingest_max_bytes: int = 256 * 1024 * 1024
     max_subscriptions: int = 5  # per websocket connection
     subscription_queue: int = 64  # pending alert events per subscriber (oldest dropped)
 
@@ -101,6 +102,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         telemetry_exporter=exporter,
         otlp_endpoint=env.get("HUB_OTLP_ENDPOINT") or None,
         graphiql=_flag("HUB_GRAPHIQL", env.get("HUB_GRAPHIQL", "true")),
+        ingest_max_bytes=_int("HUB_INGEST_MAX_BYTES",
+                              env.get("HUB_INGEST_MAX_BYTES", str(base.ingest_max_bytes)), 1),
         max_subscriptions=_int("HUB_MAX_SUBSCRIPTIONS", env.get(
             "HUB_MAX_SUBSCRIPTIONS", str(base.max_subscriptions)), 1),
         subscription_queue=_int("HUB_SUBSCRIPTION_QUEUE", env.get(

@@ -96,3 +96,31 @@ async def test_health_ready_and_graphiql(hub_url: tuple[str, Settings]) -> None:
         assert (await client.get(url + "/ready")).json() == {"status": "ready"}
         page = await client.get(url + "/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+
+async def test_machine_clients_ingest_over_http(
+    hub_url: tuple[str, Settings], shared_dir: Path
+) -> None:
+    url, settings = hub_url
+    sample = (shared_dir / "samples" / "wco-dec" / "TT_IM001b.xml").read_bytes()
+    connector = "Bearer " + _token(settings, "RS-CUS", Role.CONNECTOR)
+    async with httpx.AsyncClient() as client:
+        first = await client.post(url + "/ingest/wco-dec?filename=TT_IM001b.xml", content=sample,
+                                  headers={"Authorization": connector})
+        again = await client.post(url + "/ingest/wco-dec", content=sample,
+                                  headers={"Authorization": connector})
+        broken = await client.post(url + "/ingest/wco-dec", content=sample[: len(sample) // 2],
+                                   headers={"Authorization": connector})
+        unknown = await client.post(url + "/ingest/telex", content=b"x",
+                                    headers={"Authorization": connector})
+        anonymous = await client.post(url + "/ingest/wco-dec", content=sample)
+        auditor = await client.post(url + "/ingest/wco-dec", content=sample, headers={
+            "Authorization": "Bearer " + _token(settings, "RS-CUS", Role.AUDITOR)})
+    assert first.status_code == 200, first.text
+    report = first.json()
+    assert report["accepted"] == 1 and report["written"] > 0 and "rejected_dir" not in report
+    assert again.status_code == 200 and again.json()["written"] == 0
+    assert broken.status_code == 422 and broken.json()["rejected"] == 1
+    assert unknown.status_code == 404 and "telex" in unknown.json()["error"]["message"]
+    assert anonymous.status_code == 401
+    assert auditor.status_code == 403
