@@ -145,10 +145,10 @@ def _viewer(info: strawberry.Info) -> Viewer:
                   distribution_levels=list(ctx.visibility.records.levels))
 
 
-QUERY_MODULES: tuple[str, ...] = ("hub.api.audit", "hub.api.alerts")
+QUERY_MODULES: tuple[str, ...] = ("hub.api.audit", "hub.api.alerts", "hub.api.checks")
 """API modules that add root query fields: each has ``query_fields() -> dict[str, field]``."""
 
-MUTATION_MODULES: tuple[str, ...] = ("hub.api.sharing", "hub.api.alerts")
+MUTATION_MODULES: tuple[str, ...] = ("hub.api.sharing", "hub.api.alerts", "hub.api.checks")
 """API modules that add mutations: each has ``mutation_fields() -> dict[str, field]``."""
 
 SUBSCRIPTION_MODULES: tuple[str, ...] = ("hub.api.alerts",)
