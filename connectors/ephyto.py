@@ -104,7 +104,8 @@ def _certificate(record: XmlRecord) -> Parsed:
     b = DraftBuilder()
     lpco = add_document(b, lpco_type, number, {
         "issuer": value(doc, "IssuerSPSParty", "Name"),
-        "issued_at": iso_instant(value(doc, "IssueDateTime", "DateTimeString"),
+        "issued_at": iso_instant(value(doc, "IssueDateTime", "DateTimeString")
+                                 or value(doc, "IssueDateTime"),
                                  "SPSExchangedDocument/IssueDateTime"),
         "status": status,
         "hs_codes": hs_codes,

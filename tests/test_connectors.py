@@ -101,6 +101,15 @@ def test_asycuda_splits_plates_names_and_finds_the_phyto_certificates() -> None:
     assert consignment["entry_office"] == "AL190000"
 
 
+def test_asycuda_exports_in_a_legacy_code_page_are_read() -> None:
+    sample = (SAMPLES / "asycuda" / "IM4-synthetic-1.xml").read_text(encoding="utf-8")
+    legacy = sample.replace('encoding="UTF-8"', 'encoding="windows-1250"').replace(
+        "AGROPLOD EXPORT D.O.O.", "AGROPLOD ŠABAC D.O.O.")
+    items = list(connector("asycuda").parse(io.BytesIO(legacy.encode("cp1250")), "legacy.xml"))
+    names = {o["name"] for o in _nodes(_only(items), "Operator")}
+    assert "AGROPLOD ŠABAC D.O.O." in names
+
+
 def test_ephyto_attachments_never_reach_the_records() -> None:
     parsed = _only(parse("ephyto", SAMPLES / "ephyto" / "SPSCertificateContent.xml"))
     blob = json.dumps([dict(n.props) for n in parsed.nodes], ensure_ascii=False)
