@@ -49,7 +49,7 @@ class MatchRules:
     skew_minutes: float = 30.0
     weight_ratio: float = 0.02
     weight_kg: float = 200.0
-    name_threshold: float = 0.85
+    name_threshold: float = 0.8
     seed_parties: frozenset[str] = frozenset(CEFTA_PARTIES)
     """Parties that send exit messages: an entry from elsewhere is not 'unannounced'."""
 
