@@ -18,11 +18,14 @@ from hypothesis import strategies as st
 from hub.api.context import RequestContext
 from hub.api.schema import build_schema
 from hub.api.types import REL_FIELD_NAMES
+from hub.graph.cypher import alerts as alerts_cypher
 from hub.graph.falkor import FalkorStore
 from hub.graph.reader import GraphReader
 from hub.graph.statements import Mode, statement
-from hub.graph.writer import GraphWriter
+from hub.graph.store import GraphStore
+from hub.graph.writer import GraphWriter, node_row
 from hub.model import (
+    WIDE_LEVELS,
     Distribution,
     EdgeRecord,
     NodeRecord,
@@ -49,7 +52,7 @@ EDGES = {  # type -> (source label, target label)
     "TRANSPORTED_BY": ("Consignment", "Vehicle"),
     "LOCATED_AT": ("Operator", "Address"),
 }
-KINDS = (*NODE_LABELS, *EDGES)
+KINDS = (*NODE_LABELS, *EDGES, "RiskAlert", "ControlResult", "FEEDBACK_ON")
 FIELDS = {"Operator": "name", "Consignment": "reference", "Person": "full_name",
           "Vehicle": "plate", "Address": "text"}
 
@@ -351,12 +354,214 @@ async def check_risk_scores(api: Api, expect: Expect) -> None:
         assert got == {a: 30.0 * (1.0, 0.5, 0.25)[h] for a, h in want.items()}, rec
 
 
+# ---- shared alerts: alert by id with versions, inbox, hit rates (hub.api.alerts) -------------
+
+LEAK_LEVELS = (  # (level, share list) cycled over the versions of the alert layer
+    (Distribution.CEFTA_CUSTOMS, ()), (Distribution.ORIGINATOR, ()),
+    (Distribution.LISTED, ("party:RS", "agency:HR-CUS")), (Distribution.CEFTA_EU, ()),
+    (Distribution.PARTY, ()), (Distribution.CEFTA_AGENCIES, ("case:c1",)),
+)
+OWNERS = sorted(AGENCIES)
+OFFICES = ("MK001", "AL001", "RS001")
+OUTCOMES = ("no_irregularity", "irregularity", "seizure")
+
+
+@dataclass(frozen=True)
+class LeakAlert:
+    """An alert of the layer, its versions' sharings, and which agency acknowledged which
+    version (None: the current sharing was stripped, so it must be invisible to all)."""
+
+    rec: Rec
+    versions: tuple[Sharing, ...]
+    at: str
+    acks: tuple[tuple[str, int], ...]
+    controls: tuple[tuple[Rec, Rec, str, str], ...]  # (control, FEEDBACK_ON edge, outcome, office)
+
+
+def _sharing(owner: str, k: int) -> Sharing:
+    level, share = LEAK_LEVELS[k % len(LEAK_LEVELS)]
+    return Sharing(owner, AGENCIES[owner], level, share)
+
+
+def _ack_audience(agency: str) -> Audience:
+    """Who acknowledges in the layer: an agency that sees all but others' ORIGINATOR alerts."""
+    return Audience(agency=agency, parties=tuple(sorted(set(AGENCIES.values()))),
+                    levels=tuple(level.value for level in WIDE_LEVELS),
+                    tokens=("party:RS", "agency:HR-CUS", "case:c1"))
+
+
+def _alert_layer(expect: Expect) -> list[LeakAlert]:
+    """A deterministic layer of alerts (several versions each), acknowledgements, and control
+    results with FEEDBACK_ON edges, derived from the drawn graph's size."""
+    layer = []
+    nodes = [r for r in expect.recs if r.kind in NODE_LABELS]
+    for i in range(len(nodes)):
+        owner = OWNERS[i % len(OWNERS)]
+        versions = tuple(_sharing(owner, i + k) for k in range(1 + i % 3))
+        stripped = i % 7 == 6
+        rec = Rec(stable_id("RiskAlert", "leak-alert", i), "RiskAlert",
+                  None if stripped else versions[-1])
+        acker = OWNERS[(i + 2) % len(OWNERS)]
+        acks = ((acker, 1),) if i % 2 == 0 and reference_visible(
+            Rec(rec.id, "RiskAlert", versions[0]), _ack_audience(acker), ("RiskAlert",)) else ()
+        controls = []
+        for j in range(i % 4):
+            recorder = OWNERS[(i + j) % len(OWNERS)]
+            control = Rec(stable_id("ControlResult", "leak", i, j), "ControlResult",
+                          _sharing(recorder, i * 3 + j))
+            edge = EdgeRecord("FEEDBACK_ON", control.id, rec.id,
+                              _sharing(recorder, i + 2 * j + 1), SOURCE)
+            controls.append((control, Rec(edge.id, "FEEDBACK_ON", edge.sharing, control.id,
+                                          rec.id), OUTCOMES[(i + j) % 3], OFFICES[(i * j) % 3]))
+        at = "2025-01-01T00:00:00.000Z" if i % 4 == 0 else f"2025-01-02T00:00:{i:02d}.000Z"
+        layer.append(LeakAlert(rec, versions, at, acks, tuple(controls)))
+    return layer
+
+
+async def _write_alert_layer(store: GraphStore, layer: list[LeakAlert]) -> None:
+    """Written through the alerts' own write statements; idempotent across callers (the
+    version compare-and-set refuses a second write, MERGE changes nothing)."""
+    records: list[Record] = []
+    for alert in layer:
+        for version, sharing in enumerate(alert.versions, start=1):
+            props = {"title": "leak", "risk_domain": "financial", "risk_type": "leak",
+                     "status": "active", "version": version, "changed_at": alert.at}
+            row = node_row(NodeRecord("RiskAlert", alert.rec.id, props, sharing, SOURCE))
+            written = await store.run(alerts_cypher.WRITE_ALERT, {
+                "id": alert.rec.id, "expected": version - 1, "ingested_at": 1,
+                "props": row["props"], "version_id": f"{alert.rec.id}:v{version}",
+                "snapshot": {**row["props"], "alert_id": alert.rec.id}})
+            for agency, acked in alert.acks:
+                if written and acked == version:  # a later caller's rewrite must not re-ack
+                    vis = Visibility(_ack_audience(agency), Audience.nobody(), ("RiskAlert",))
+                    await store.run(alerts_cypher.ACKNOWLEDGE, {
+                        "id": alert.rec.id, "ack_id": f"{alert.rec.id}:{agency}", "at": "t",
+                        "vis": vis.as_params()})
+        for control, edge, outcome, office in alert.controls:
+            assert control.sharing is not None
+            assert edge.sharing is not None
+            records.append(NodeRecord("ControlResult", control.id, {
+                "outcome": outcome, "office": office, "controlled_at": "2025-01-03"},
+                control.sharing, SOURCE))
+            records.append(EdgeRecord("FEEDBACK_ON", edge.source, edge.target, edge.sharing,
+                                      SOURCE))
+    await GraphWriter(store).write(records)
+    for alert in layer:
+        if alert.rec.sharing is None:
+            await store.run(STRIP_NODE, {"id": alert.rec.id})
+
+
+async def _alert_layer_for(api: Api, expect: Expect) -> list[LeakAlert]:
+    layer = _alert_layer(expect)
+    await _write_alert_layer(api.ctx.reader.store, layer)
+    return layer
+
+
+def _seen(expect: Expect, rec: Rec) -> bool:
+    return reference_visible(rec, expect.vis.records, expect.vis.kinds)
+
+
+def _acked(alert: LeakAlert, agency: str) -> int | None:
+    return next((version for who, version in alert.acks if who == agency), None)
+
+
+async def check_alert_by_id(api: Api, expect: Expect) -> None:
+    query = ("query($id: ID!) { alert(id: $id) { id version unread acknowledgedVersion"
+             " versions(first: 10) { version sharing { distribution } }"
+             " acknowledgements { agency version } } }")
+    me = expect.vis.records.agency
+    for alert in await _alert_layer_for(api, expect):
+        got = (await api(query, id=alert.rec.id))["alert"]
+        assert (got is not None) == _seen(expect, alert.rec), alert
+        if got is None:
+            continue
+        owner = alert.versions[-1].owner_agency
+        versions = [v for v, s in enumerate(alert.versions, start=1)
+                    if _seen(expect, Rec("v", "RiskAlert", s))]
+        assert [v["version"] for v in got["versions"]] == versions, alert
+        acked = _acked(alert, me)
+        assert got["acknowledgedVersion"] == acked
+        assert got["unread"] == (owner != me and (acked is None or acked < len(alert.versions)))
+        want_acks = [{"agency": a, "version": v} for a, v in alert.acks] if owner == me else []
+        assert got["acknowledgements"] == want_acks
+
+
+async def check_inbox(api: Api, expect: Expect) -> None:
+    me = expect.vis.records.agency
+    layer = await _alert_layer_for(api, expect)
+    rows = []
+    for alert in layer:
+        if _seen(expect, alert.rec):
+            acked = _acked(alert, me)
+            unread = alert.versions[-1].owner_agency != me and (
+                acked is None or acked < len(alert.versions))
+            rows.append((not unread, _Desc(alert.at), alert.rec.id, unread))
+    for unread_only in (False, True):
+        want = [(i, u) for _, _, i, u in sorted(rows) if u or not unread_only]
+        seen: list[tuple[str, bool]] = []
+        after = None
+        while True:
+            query = ("query($after: String, $u: Boolean!) { inbox(first: 2, after: $after,"
+                     " type: \"leak\", unreadOnly: $u) { totalCount edges { unread node { id } }"
+                     " pageInfo { hasNextPage endCursor } } }")
+            page = (await api(query, after=after, u=unread_only))["inbox"]
+            seen += [(e["node"]["id"], e["unread"]) for e in page["edges"]]
+            assert page["totalCount"] == len(want)
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert seen == want, unread_only
+
+
+@dataclass(frozen=True)
+class _Desc:
+    """Sorts text in descending order."""
+
+    text: str
+
+    def __lt__(self, other: object) -> bool:
+        assert isinstance(other, _Desc)
+        return self.text > other.text
+
+
+async def check_hit_rates(api: Api, expect: Expect) -> None:
+    layer = await _alert_layer_for(api, expect)
+    by: dict[str, dict[str, list[int]]] = {"ALERT": {}, "OFFICE": {}, "PARTY": {}}
+    counted: set[str] = set()
+    for alert in layer:
+        for control, edge, outcome, office in alert.controls:
+            if not _seen(expect, control):
+                continue
+            hit = int(outcome != "no_irregularity")
+            if control.id not in counted:
+                counted.add(control.id)
+                assert control.sharing is not None
+                for group, key in (("OFFICE", office), ("PARTY", control.sharing.owner_party)):
+                    totals = by[group].setdefault(key, [0, 0])
+                    totals[0] += 1
+                    totals[1] += hit
+            if _seen(expect, edge) and _seen(expect, alert.rec):
+                totals = by["ALERT"].setdefault(alert.rec.id, [0, 0])
+                totals[0] += 1
+                totals[1] += hit
+    query = ("query($by: HitRateGroup!) { hitRates(groupBy: $by, first: 100) {"
+             " rows { key controls hits hitRate } } }")
+    for group, want in by.items():
+        rows = (await api(query, by=group))["hitRates"]["rows"]
+        assert {r["key"]: [r["controls"], r["hits"]] for r in rows} == want, group
+        assert [r["key"] for r in rows] == sorted(want)
+        assert all(r["hitRate"] == r["hits"] / r["controls"] for r in rows)
+
+
 READ_PATHS: tuple[Callable[[Api, Expect], Awaitable[None]], ...] = (
     check_node_by_id,
     check_nodes_by_ids,
     check_lists_and_totals,
     check_links,
     check_risk_scores,
+    check_alert_by_id,
+    check_inbox,
+    check_hit_rates,
 )
 
 
