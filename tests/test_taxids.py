@@ -58,6 +58,7 @@ def test_valid_identifiers_are_normalised(
     assert (tax_id.scheme, tax_id.value, tax_id.valid, tax_id.reason) == (
         want_scheme, want_value, True, "")
     assert tax_id.checksum is checksum
+    assert tax_id.well_formed
     assert validate_tax_id(party, scheme, raw) == tax_id
 
 
@@ -92,6 +93,7 @@ def test_invalid_identifiers_say_why_and_never_raise(
     assert not tax_id.valid
     assert not tax_id.checksum
     assert reason in tax_id.reason
+    assert tax_id.well_formed == (reason == "check digit")
     with pytest.raises(InputError, match=reason) as caught:
         validate_tax_id(party, scheme, raw)
     assert tax_id.scheme in caught.value.message

@@ -274,11 +274,19 @@ def legal_form_code(text: str, party: str | None = None) -> str | None:
     return form.code if form else None
 
 
+TOKEN_MATCH = 0.9
+"""Word similarity (Jaro-Winkler) from which two words count as one word typed differently.
+Below it a word counts half: Jaro-Winkler gives 0.8 to different surnames that share the
+"-ić" ending ("Hadžić"/"Lazić"), which must not read as a near match."""
+
+
 def _monge_elkan(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Mean over ``a``'s tokens of the best Jaro-Winkler match in ``b``, weighted by length."""
     total = weight = 0.0
     for token in a:
         best = max(JaroWinkler.similarity(token, other) for other in b)
+        if best < TOKEN_MATCH:
+            best /= 2
         total += best * len(token)
         weight += len(token)
     return total / weight if weight else 0.0

@@ -51,7 +51,8 @@ class TaxId:
     ``value`` is the compact form (separators and country prefix removed, upper case) even when
     the number is invalid, so two records carrying the same mistyped number still agree.
     ``reason`` says what is wrong when ``valid`` is False and is empty otherwise; ``checksum``
-    tells whether a check digit was verified (False for format-only schemes).
+    tells whether a check digit was verified (False for format-only schemes); ``well_formed``
+    that the length and characters are right, whatever the check digit says.
     """
 
     party: str
@@ -60,6 +61,7 @@ class TaxId:
     valid: bool
     reason: str = ""
     checksum: bool = False
+    well_formed: bool = False
 
     @property
     def match_key(self) -> tuple[str, str, str]:
@@ -77,7 +79,8 @@ class _Scheme:
     name: str
     description: str
     check: Callable[[str], tuple[str, str, bool]]
-    """Returns (compact value, reason or "", whether a check digit was verified)."""
+    """Returns (compact value, reason or "", whether a check digit was examined). A reason
+    with a check digit examined means only the check digit is wrong."""
 
 
 _SEPARATORS = re.compile(r"[\s\-./_]+")
@@ -105,7 +108,7 @@ def _stdnum(
         try:
             module.validate(raw)
         except InvalidChecksum:
-            return value, f"the check digit of {label} {value} is wrong", False
+            return value, f"the check digit of {label} {value} is wrong", True
         except InvalidLength:
             return value, f"{label} {value} has the wrong length ({len(value)} characters)", False
         except InvalidComponent:
@@ -140,7 +143,7 @@ def _ba_jib(raw: str) -> tuple[str, str, bool]:
     if len(value) != 13:
         return value, f"a JIB has 13 digits, this one has {len(value)}", False
     if value[-1] != jib_check_digit(value[:12]):
-        return value, "the check digit of the JIB is wrong", False
+        return value, "the check digit of the JIB is wrong", True
     return value, "", True
 
 
@@ -151,7 +154,7 @@ def _ba_pdv(raw: str) -> tuple[str, str, bool]:
     if len(value) != 12:
         return value, f"a PDV number has 12 digits, {value} has {len(value)}", False
     if value[-1] != jib_check_digit("4" + value[:11]):
-        return value, f"the check digit of PDV number {value} is wrong", False
+        return value, f"the check digit of PDV number {value} is wrong", True
     return value, "", True
 
 
@@ -241,6 +244,13 @@ _MAIN: dict[str, str] = {
 _VAT: dict[str, str] = {"RS": "PIB", "MK": "EDB", "AL": "NIPT", "BA": "PDV", "XK": "NF"}
 
 
+_EU_TAX_NAMES = frozenset({
+    "VAT", "VATIN", "TAX", "TIN", "TAX_ID",
+    # national names of the numbers that, with the country prefix, are the VAT numbers
+    "OIB", "ANUM", "CUI", "CIF", "EIK", "BULSTAT", "AFM", "DIC", "NIP", "UID",
+})
+
+
 def known_schemes() -> dict[str, tuple[str, ...]]:
     """Party -> the scheme names this module validates (EU member states: VAT and EORI)."""
     table: dict[str, list[str]] = {}
@@ -255,7 +265,7 @@ def _resolve(party: str, scheme: str) -> tuple[str, _Scheme | None]:
     name = re.sub(r"[\s\-.]+", "_", scheme.strip().upper())
     if name == "EORI":
         return "EORI", _Scheme("EORI", "EORI number", _eori)
-    if party in EU_MEMBER_STATES and name in ("VAT", "VATIN", "TAX", "TIN", "OIB", "TAX_ID"):
+    if party in EU_MEMBER_STATES and name in _EU_TAX_NAMES:
         return "VAT", _Scheme("VAT", "EU VAT number", _eu_vat(party))
     if name in ("VAT", "VATIN") and party in _VAT:
         name = _VAT[party]
@@ -291,7 +301,8 @@ def normalise_tax_id(party: str | None, scheme: str | None, raw: object) -> TaxI
                      f"{found.name} could not be checked ({type(exc).__name__})")
     if found.name == "EORI" and not reason:
         party_code = value[:2]  # an EORI belongs to the state that issued it, named by its prefix
-    return TaxId(party_code, found.name, value, not reason, reason, checksum and not reason)
+    return TaxId(party_code, found.name, value, not reason, reason, checksum and not reason,
+                 well_formed=not reason or checksum)
 
 
 def validate_tax_id(party: str | None, scheme: str | None, raw: object) -> TaxId:

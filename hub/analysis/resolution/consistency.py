@@ -5,8 +5,9 @@ Pairwise scores miss two things an analyst would see at once:
 * **Linked records carry their facts.** When A and B share a valid tax id (a strong link), B's
   city and ids are A's too. A weaker proposal A~C where A has no city but B is in Subotica and C
   in Niš is penalised as "different cities (through B)"; likewise for ids.
-* **Ambiguity.** When X resembles both Y and Z, but Y and Z have different valid tax ids of one
-  scheme, X cannot be both: each of the two proposals is lowered and says so.
+* **Ambiguity.** When X resembles both Y and Z, but Y and Z have different tax ids of one
+  scheme, X cannot be both: the weaker proposal (both, when neither leads clearly) is lowered
+  and says so.
 
 Penalties only lower scores (the same log-odds weights as the pairwise scoring); a proposal
 that falls under the threshold is dropped.
@@ -24,6 +25,9 @@ from hub.analysis.resolution.records import MatchConfig, MatchProposal, Prepared
 
 MAX_PARTNERS = 20
 """Operators resembling more than this many others are left alone (ambiguity is obvious)."""
+
+CLEAR_MARGIN = 1.0
+"""Log-odds by which one of two rival candidates must lead to be the clear choice."""
 
 
 class _Groups:
@@ -47,9 +51,10 @@ class _Groups:
 
 
 def _checked_ids(p: Prepared) -> dict[tuple[str, str], set[str]]:
+    """Well-formed identifiers by scheme: two of them that differ name two taxpayers."""
     ids: dict[tuple[str, str], set[str]] = defaultdict(set)
     for tax_id in p.ids:
-        if tax_id.valid and tax_id.checksum:
+        if tax_id.well_formed:
             key = tax_id.match_key
             ids[key[:2]].add(key[2])
     return ids
@@ -111,6 +116,7 @@ def reconcile(
             penalties[p.pair].append((w["conflicting_tax_id"],
                                       f"different {through} through linked records"))
 
+    score = {p.pair: p.score for p in proposals}
     for x, others in partners.items():
         if len(others) > MAX_PARTNERS:
             continue
@@ -118,13 +124,17 @@ def reconcile(
             conflict = _id_conflict(ids[groups.find(y)], ids[groups.find(z)])
             if conflict is None or groups.find(y) == groups.find(z):
                 continue
-            for mine, other in ((y, z), (z, y)):
-                link = (min(x, mine), max(x, mine))
+            xy, xz = (min(x, y), max(x, y)), (min(x, z), max(x, z))
+            margin = _logit(score[xy]) - _logit(score[xz])
+            # The clearly better candidate keeps its score; a tie lowers both.
+            losers = [(xz, y)] if margin >= CLEAR_MARGIN else (
+                [(xy, z)] if margin <= -CLEAR_MARGIN else [(xy, z), (xz, y)])
+            for link, rival in losers:
                 if any(text.startswith("ambiguous") for _, text in penalties[link]):
                     continue  # one ambiguity penalty per link, however many rivals
                 penalties[link].append((w["ambiguous"], (
-                    f"ambiguous: '{prepared[other].view.name}' resembles it too but has a "
-                    f"different {conflict}")))
+                    f"ambiguous: '{prepared[rival].view.name}' resembles it as well or "
+                    f"better and has a different {conflict}")))
 
     kept: list[MatchProposal] = []
     for proposal in proposals:

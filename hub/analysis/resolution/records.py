@@ -94,8 +94,8 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "prior": -2.5,
     "same_tax_id": 6.0,
     "same_unchecked_id": 3.0,
-    "conflicting_tax_id": -6.0,
-    "conflicting_unchecked_id": -2.5,
+    "conflicting_tax_id": -8.0,  # check digits pass on both: not a typo
+    "conflicting_unchecked_id": -4.0,
     "name_scale": 25.0,  # per unit of similarity above the name pivot
     "name_pivot": 0.80,
     "name_max": 4.0,
@@ -106,9 +106,10 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "same_address": 1.5,
     "shared_contact": 2.0,
     "shared_contact_max": 3.0,
+    "shared_factor_names_differ": 0.25,  # rings of different traders share contacts
     "different_form": -2.0,  # an LLC and a sole trader of one name are two persons
     "different_country": -2.0,
-    "ambiguous": -1.5,  # it resembles two operators with different tax ids
+    "ambiguous": -3.0,  # it resembles, as much, another operator with a different tax id
 }
 
 _CITY_ALIASES = {
@@ -135,11 +136,22 @@ def same_place(a: str, b: str) -> bool:
     return a == b or JaroWinkler.similarity(a, b) >= 0.93
 
 
+_ADDRESS_NOISE = frozenset({
+    "br", "broj", "nr", "no", "bb", "ul", "ulica", "str", "st", "rr", "rruga",
+    "albania", "shqiperi", "shqiperia", "serbia", "srbija", "kosovo", "kosova", "moldova",
+    "montenegro", "crna", "gora", "bosnia", "herzegovina", "bih", "north", "macedonia",
+    "makedonija", "republic", "republika", "al", "rs", "mk", "me", "ba", "xk", "md",
+})
+"""Words that only say "number", "street" or the country: dropped, as writers differ on them."""
+
+
 def address_key(text: str | None) -> str | None:
-    """An address for comparison: folded words in written order, punctuation dropped."""
+    """An address for comparison: folded words in written order, without postcodes, country
+    names and "street"/"number" words."""
     if not text:
         return None
-    words = _NON_WORD.sub(" ", fold(transliterate(text))).split()
+    words = [w for w in _NON_WORD.sub(" ", _POSTCODE.sub(" ", fold(transliterate(text)))).split()
+             if w not in _ADDRESS_NOISE]
     return " ".join(words) if len(words) >= 2 else None
 
 

@@ -81,11 +81,16 @@ def _compare_ids(a: Prepared, b: Prepared, ev: _Evidence, w: Mapping[str, float]
                        f"same {shown}, but it is not a valid {left.scheme}", "tax_id")
             continue
         for right in rights:
-            if left.valid and right.valid:
-                both_checked = left.checksum and right.checksum
-                ev.add(w["conflicting_tax_id"] if both_checked else w["conflicting_unchecked_id"],
-                       f"different {left.scheme}: {_number(left)} vs {_number(right)}")
-                break
+            if not (left.well_formed and right.well_formed):
+                continue  # a garbled number says nothing about the other one
+            line = f"different {left.scheme}: {_number(left)} vs {_number(right)}"
+            if left.checksum and right.checksum:
+                ev.add(w["conflicting_tax_id"], line)
+            elif left.valid and right.valid:
+                ev.add(w["conflicting_unchecked_id"], line + " (format checked only)")
+            else:
+                ev.add(w["conflicting_unchecked_id"], line + " (a check digit is wrong)")
+            break
     return agreed
 
 
@@ -102,10 +107,12 @@ def _name_line(a: Prepared, b: Prepared, similarity: float, w: Mapping[str, floa
     return f"names differ: '{a.view.name}' vs '{b.view.name}' ({similarity:.2f})"
 
 
-def _compare_rest(a: Prepared, b: Prepared, ev: _Evidence, w: Mapping[str, float]) -> None:
+def _compare_places(a: Prepared, b: Prepared, ev: _Evidence, w: Mapping[str, float]) -> None:
     if a.legal_form and b.legal_form and a.legal_form != b.legal_form:
         fa, fb = FORMS_BY_CODE[a.legal_form], FORMS_BY_CODE[b.legal_form]
-        if fa.family != fb.family:
+        # A partner's customs often types a generic "LLC" or "Ltd" for whatever the company
+        # really is: a generic form counts only on a record kept by the operator's own party.
+        if fa.family != fb.family and _form_counts(a, fa.parties) and _form_counts(b, fb.parties):
             ev.add(w["different_form"],
                    f"different kinds of company: {a.legal_form} vs {b.legal_form}")
     if a.country and b.country and a.country != b.country:
@@ -117,14 +124,56 @@ def _compare_rest(a: Prepared, b: Prepared, ev: _Evidence, w: Mapping[str, float
             ev.add(w["same_city"], f"same city: {city_a}", "city")
         else:
             ev.add(w["different_city"], f"different cities: {city_a} vs {city_b}")
-    if a.address and b.address and fuzz.token_set_ratio(a.address, b.address) >= 90:
-        ev.add(w["same_address"], "same address", "address")
-    shared = a.contacts & b.contacts
+
+
+def _shared_contacts(a: Prepared, b: Prepared) -> frozenset[str]:
+    return a.contacts & b.contacts
+
+
+def _best_shared(a: Prepared, b: Prepared, w: Mapping[str, float]) -> float:
+    """The most that a shared address and shared contacts can add."""
+    best = w["same_address"] if a.address and b.address else 0.0
+    shared = len(_shared_contacts(a, b))
+    return best + min(w["shared_contact"] * shared, w["shared_contact_max"]) if shared else best
+
+
+def _compare_shared(
+    a: Prepared, b: Prepared, ev: _Evidence, w: Mapping[str, float], names_match: bool
+) -> None:
+    """Shared address and contacts. They identify an operator only together with its name:
+    a ring of different traders shares an address, a phone or an e-mail (DESIGN: link
+    analysis), so with different names they count for little."""
+    factor = 1.0 if names_match else w["shared_factor_names_differ"]
+    suffix = "" if names_match else ", but the names differ"
+    if a.address and b.address and same_address(a.address, b.address):
+        if _house_numbers(a.address) and _house_numbers(b.address):
+            ev.add(w["same_address"] * factor, "same address" + suffix, "address")
+        else:  # "Industrial zone, no number" is shared by whole districts
+            ev.add(w["same_address"] * factor / 2, "same address, without a house number"
+                   + suffix, "address")
+    shared = _shared_contacts(a, b)
     if shared:
         kinds = sorted({"phone number" if c.startswith("tel:") else "e-mail address"
                         for c in shared})
-        weight = min(w["shared_contact"] * len(shared), w["shared_contact_max"])
-        ev.add(weight, "shared " + " and ".join(kinds), "contact")
+        weight = min(w["shared_contact"] * len(shared), w["shared_contact_max"]) * factor
+        ev.add(weight, "shared " + " and ".join(kinds) + suffix, "contact")
+
+
+def _form_counts(p: Prepared, form_parties: frozenset[str]) -> bool:
+    return bool(form_parties) or (p.country is not None and p.view.owner_party == p.country)
+
+
+def _house_numbers(address: str) -> set[str]:
+    return {t for t in address.split() if t[0].isdigit()}
+
+
+def same_address(a: str, b: str) -> bool:
+    """Two address keys name one place: the same house numbers (when both have any) and nearly
+    the same words (extra words such as the city on one side are allowed)."""
+    numbers_a, numbers_b = _house_numbers(a), _house_numbers(b)
+    if numbers_a and numbers_b and not numbers_a & numbers_b:
+        return False
+    return fuzz.token_set_ratio(a, b) >= 90
 
 
 def score_pair(
@@ -153,15 +202,17 @@ def score_pair(
     ev = _Evidence(w["prior"])
     id_agrees = _compare_ids(a, b, ev, w)
     id_lines = len(ev.lines)
-    _compare_rest(a, b, ev, w)
+    _compare_places(a, b, ev, w)
     if floor is not None:
         bound = name_similarity_bound(a.name, b.name)
-        if ev.logit + _name_weight(bound, w, id_agrees) < needed:
+        if ev.logit + _name_weight(bound, w, id_agrees) + _best_shared(a, b, w) < needed:
             return None
     similarity = name_similarity(a.name, b.name)
+    names_match = similarity >= w["name_pivot"]
     ev.logit += _name_weight(similarity, w, id_agrees)
-    if similarity >= w["name_pivot"] and "name" not in ev.tags:
+    if names_match and "name" not in ev.tags:
         ev.tags.insert(1 if "tax_id" in ev.tags else 0, "name")
+    _compare_shared(a, b, ev, w, names_match)
     lines = list(ev.lines)
     lines.insert(id_lines, _name_line(a, b, similarity, w))
     score = 1.0 / (1.0 + math.exp(-ev.logit))
