@@ -13,6 +13,12 @@ from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Sharing,
 SHARING = Sharing("RS-CUS", "RS", Distribution.PARTY)
 SOURCE = Provenance("test", "row-1", 1_700_000_000_000)
 
+OWNER_OF = statement(
+    "tests.writer.owner_of",
+    "MATCH (n:Entity {id: $id}) RETURN n.name AS name, n.owner_agency AS owner,"
+    " n.distribution AS level",
+)
+
 COUNT_ALL = statement(
     "tests.count_all",
     "MATCH (n:Entity) OPTIONAL MATCH (n)-[r]->() RETURN count(DISTINCT n) AS nodes, count(r) AS edges",
@@ -67,3 +73,20 @@ def test_edge_ends_must_match_the_model() -> None:
 
 def test_statement_mode_is_recorded() -> None:
     assert COUNT_ALL.mode is Mode.READ
+
+
+async def test_only_the_owner_changes_a_record(store: FalkorStore) -> None:
+    op = stable_id("Operator", "RS", "PIB", "7")
+    addr = stable_id("Address", "RS", "Street 7")
+    mine = [NodeRecord("Operator", op, {"name": "Original d.o.o."}, SHARING, SOURCE),
+            NodeRecord("Address", addr, {"text": "Street 7"}, SHARING, SOURCE),
+            EdgeRecord("LOCATED_AT", op, addr, SHARING, SOURCE)]
+    await GraphWriter(store).write(mine)
+    other = Sharing("MK-CUS", "MK", Distribution.CEFTA_EU)
+    report = await GraphWriter(store).write([
+        NodeRecord("Operator", op, {"name": "Rewritten"}, other, SOURCE),
+        EdgeRecord("LOCATED_AT", op, addr, other, SOURCE),
+    ])
+    assert (report.foreign, report.written) == (2, 0)
+    row = (await store.run(OWNER_OF, {"id": op}))[0]
+    assert row == {"name": "Original d.o.o.", "owner": "RS-CUS", "level": "PARTY"}

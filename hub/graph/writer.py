@@ -33,22 +33,25 @@ _SCALARS = (str, int, float, bool)
 
 @dataclass(slots=True)
 class WriteReport:
-    """What a write did. ``written`` counts records created or changed."""
+    """What a write did. ``written`` counts records created or changed; ``foreign`` counts rows
+    left alone because another agency owns that node or edge (only the owner edits)."""
 
     nodes: int = 0
     edges: int = 0
     unchanged: int = 0
+    foreign: int = 0
     dangling_edges: int = 0
     by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
     def written(self) -> int:
-        return self.nodes + self.edges - self.unchanged
+        return self.nodes + self.edges - self.unchanged - self.foreign
 
     def add(self, other: WriteReport) -> None:
         self.nodes += other.nodes
         self.edges += other.edges
         self.unchanged += other.unchanged
+        self.foreign += other.foreign
         self.dangling_edges += other.dangling_edges
         for kind, count in other.by_kind.items():
             self.by_kind[kind] += count
@@ -156,6 +159,7 @@ class GraphWriter:
             for chunk in _chunks(_dedupe(rows), self._batch_size):
                 result = await self._store.run(MERGE_NODES[label], {"rows": chunk})
                 report.nodes += len(chunk)
+                report.foreign += len(chunk) - int(result[0]["mine"])
                 report.unchanged += int(result[0]["unchanged"])
                 report.by_kind[label] += len(chunk)
                 if progress:
@@ -166,6 +170,7 @@ class GraphWriter:
                 total = int(result[0]["total"])
                 report.edges += total
                 report.dangling_edges += len(chunk) - total
+                report.foreign += total - int(result[0]["mine"])
                 report.unchanged += int(result[0]["unchanged"])
                 report.by_kind[rel_type] += total
                 if progress:

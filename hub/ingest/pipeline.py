@@ -121,6 +121,7 @@ class IngestRun:
                     self.report.unchanged += written.unchanged
                     self.report.written += written.written
                     self.report.dangling_edges += written.dangling_edges
+                    self.report.foreign += written.foreign
                 if batch.done:
                     break
         finally:

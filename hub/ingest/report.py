@@ -47,6 +47,7 @@ class IngestReport:
     nodes: int = 0
     edges: int = 0
     dangling_edges: int = 0
+    foreign: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     rejected_dir: Path | None = None
 
@@ -83,6 +84,8 @@ def print_summary(console: Console, report: IngestReport, shown: int = 20) -> No
         lines.append(f"rejected records and reasons are in {report.rejected_dir}")
     if report.skipped_files:
         lines.append(f"skipped (not this format): {', '.join(report.skipped_files)}")
+    if report.foreign:
+        lines.append(f"{report.foreign} record(s) left as they were: another agency owns them")
     if report.dangling_edges:
         lines.append(f"{report.dangling_edges} edge(s) pointed at nodes not in the graph")
     for line in lines:

@@ -3,6 +3,10 @@
 Labels and types are spliced in from the model's whitelist only. Rows carry ``id``, ``rev``
 (a hash of the properties, to count unchanged records), ``ingested_at`` (set on creation only,
 so re-ingesting changes nothing) and ``props``.
+
+Only the owner edits a record: the agency that created a node or edge owns it, and a row from
+another agency for the same id changes nothing (neither its properties nor its sharing). Such
+rows count in ``total`` but not in ``mine``, so the writer can report them as kept.
 """
 
 from hub.graph.statements import Mode, Statement, statement
@@ -14,10 +18,11 @@ MERGE_NODES: dict[str, Statement] = {
         """
         UNWIND $rows AS row
         MERGE (n:Entity:`%s` {id: row.id})
-        ON CREATE SET n.ingested_at = row.ingested_at
-        WITH n, row, n.rev = row.rev AS unchanged
-        SET n += row.props
-        RETURN count(CASE WHEN unchanged THEN 1 END) AS unchanged, count(n) AS total
+        ON CREATE SET n.ingested_at = row.ingested_at, n.owner_agency = row.props.owner_agency
+        WITH n, row, n.owner_agency = row.props.owner_agency AS mine, n.rev = row.rev AS same
+        FOREACH (_ IN CASE WHEN mine THEN [1] ELSE [] END | SET n += row.props)
+        RETURN count(n) AS total, count(CASE WHEN mine THEN 1 END) AS mine,
+               count(CASE WHEN mine AND same THEN 1 END) AS unchanged
         """ % kind.label,
         Mode.WRITE,
     )
@@ -32,10 +37,11 @@ MERGE_EDGES: dict[str, Statement] = {
         MATCH (a:Entity {id: row.source})
         MATCH (b:Entity {id: row.target})
         MERGE (a)-[r:`%s` {id: row.id}]->(b)
-        ON CREATE SET r.ingested_at = row.ingested_at
-        WITH r, row, r.rev = row.rev AS unchanged
-        SET r += row.props
-        RETURN count(CASE WHEN unchanged THEN 1 END) AS unchanged, count(r) AS total
+        ON CREATE SET r.ingested_at = row.ingested_at, r.owner_agency = row.props.owner_agency
+        WITH r, row, r.owner_agency = row.props.owner_agency AS mine, r.rev = row.rev AS same
+        FOREACH (_ IN CASE WHEN mine THEN [1] ELSE [] END | SET r += row.props)
+        RETURN count(r) AS total, count(CASE WHEN mine THEN 1 END) AS mine,
+               count(CASE WHEN mine AND same THEN 1 END) AS unchanged
         """ % kind.type,
         Mode.WRITE,
     )
