@@ -303,6 +303,24 @@ async def test_stale_and_empty_updates(hub: Hub) -> None:
     assert await hub.operations("RS-CUS") == ["alert.raise", "alert.update"]
 
 
+async def test_alerts_from_other_sources_read_and_change_safely(hub: Hub) -> None:
+    legacy = stable_id("RiskAlert", "RS-CUS", "LEGACY-1")
+    await GraphWriter(hub.store).write([NodeRecord(
+        "RiskAlert", legacy, {"title": "From the national system", "risk_domain": "drugs",
+                              "priority": "urgent", "status": "active"},
+        Sharing("RS-CUS", "RS", Distribution.CEFTA_CUSTOMS), SOURCE)])
+    seen = (await hub.ok("MK-CUS", ALERT, id=legacy))["alert"]
+    assert (seen["riskDomain"], seen["version"], seen["versions"]) == (None, 0, [])
+    assert (seen["status"], seen["unread"]) == ("ACTIVE", True)
+    vague = await hub.call("RS-CUS", UPDATE, id=legacy, changes={"title": "t2"})
+    assert _codes(vague) == ["bad_input"]
+    assert "riskDomain" in vague["errors"][0]["message"]
+    fixed = (await hub.ok("RS-CUS", UPDATE, id=legacy, expected=0, changes={
+        "riskDomain": "SECURITY", "riskType": "drug trafficking"}))["updateAlert"]
+    assert (fixed["riskDomain"], fixed["version"], fixed["lastChange"]) == (
+        "SECURITY", 1, "updated")
+
+
 CONCERNS = """query($id: ID!) { node(id: $id) { ... on RiskAlert {
   concerns(first: 10) { edges { relationship { sharing { distribution } } node { id } } } } } }"""
 

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from hub.errors import InputError
 from hub.model import Distribution, stable_id
@@ -136,6 +136,16 @@ def moment(value: str | None, what: str) -> str | None:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _member(kind: type[_E], value: object) -> _E | None:
+    try:
+        return kind(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def _text(value: str | None, what: str, limit: int = MAX_SHORT,
           required: bool = False) -> str | None:
     cleaned = None if value is None else " ".join(value.replace("\x00", " ").split()) or None
@@ -213,17 +223,19 @@ class AlertForm:
     """The content of an alert (everything but its sharing and history)."""
 
     title: str
-    risk_domain: RiskDomain
+    risk_domain: RiskDomain | None  # None only as read from a record the hub did not write
     risk_type: str
     indicators: Indicators
     description: str | None = None
     recommended_action: RecommendedAction | None = None
     valid_from: str | None = None
     valid_until: str | None = None
-    priority: Priority = Priority.MEDIUM
-    handling_code: HandlingCode = HandlingCode.H1
+    priority: Priority | None = Priority.MEDIUM
+    handling_code: HandlingCode | None = HandlingCode.H1
 
     def checked(self) -> AlertForm:
+        if self.risk_domain is None:
+            raise InputError("riskDomain is required")
         form = replace(
             self,
             title=_text(self.title, "title", required=True) or "",
@@ -242,26 +254,28 @@ class AlertForm:
     def as_props(self) -> dict[str, Any]:
         """The domain properties of the RiskAlert node (the part a version snapshots)."""
         return {
-            "title": self.title, "risk_domain": self.risk_domain.value,
+            "title": self.title,
+            "risk_domain": self.risk_domain.value if self.risk_domain else None,
             "risk_type": self.risk_type, "description": self.description,
             "recommended_action": self.recommended_action.value
             if self.recommended_action else None,
             "valid_from": self.valid_from, "valid_until": self.valid_until,
-            "priority": self.priority.value, "handling_code": self.handling_code.value,
+            "priority": self.priority.value if self.priority else None,
+            "handling_code": self.handling_code.value if self.handling_code else None,
             **self.indicators.as_props(),
         }
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AlertForm:
-        action = row.get("recommended_action")
+        """The form as stored; a code the hub does not know (from another source) reads None."""
         return cls(
-            title=row.get("title") or "", risk_domain=RiskDomain(row["risk_domain"]),
+            title=row.get("title") or "", risk_domain=_member(RiskDomain, row.get("risk_domain")),
             risk_type=row.get("risk_type") or "", indicators=Indicators.from_row(row),
             description=row.get("description"),
-            recommended_action=RecommendedAction(action) if action else None,
+            recommended_action=_member(RecommendedAction, row.get("recommended_action")),
             valid_from=row.get("valid_from"), valid_until=row.get("valid_until"),
-            priority=Priority(row.get("priority") or Priority.MEDIUM.value),
-            handling_code=HandlingCode(row.get("handling_code") or HandlingCode.H1.value),
+            priority=_member(Priority, row.get("priority")),
+            handling_code=_member(HandlingCode, row.get("handling_code")),
         )
 
 

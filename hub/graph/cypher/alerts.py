@@ -30,11 +30,11 @@ ALERT = statement(
 WRITE_ALERT = statement(
     "alerts.write_alert",
     # Compare-and-set on the version: no row back means someone else changed the alert since
-    # the caller read it. The snapshot is MERGEd ON CREATE only, so it never changes after.
+    # the caller read it (an alert ingested without a version counts as version 0). The snapshot is MERGEd ON CREATE only, so it never changes after.
     """
     OPTIONAL MATCH (cur:RiskAlert {id: $id})
     WITH cur
-    WHERE (cur IS NULL AND $expected = 0) OR cur.version = $expected
+    WHERE (cur IS NULL AND $expected = 0) OR coalesce(cur.version, 0) = $expected
     MERGE (a:Entity:RiskAlert {id: $id})
     ON CREATE SET a.ingested_at = $ingested_at
     SET a += $props
