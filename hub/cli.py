@@ -278,6 +278,49 @@ def export_schema(
     console.print(f"wrote {output}")
 
 
+checks_app = typer.Typer(help="Checks that raise risk signals: SEED matching, AEO, LPCO.",
+                         no_args_is_help=True)
+app.add_typer(checks_app, name="checks")
+
+
+@checks_app.command("seed-match")
+def checks_seed_match(
+    since: Annotated[str, typer.Option(help="First day (YYYY-MM-DD, UTC) of exit messages")],
+    until: Annotated[str | None, typer.Option(help="Day after the last (default: since + 1)")]
+    = None,
+    window_hours: Annotated[float, typer.Option(help="Entry at most this long after exit")]
+    = 12.0,
+) -> None:
+    """Match SEED exit and entry messages; store pairs and mismatch signals (idempotent)."""
+    from hub.checks.commands import seed_match_command
+
+    settings = _settings()
+    _run(lambda: seed_match_command(settings, since, until, window_hours, console))
+
+
+@checks_app.command("aeo-sync")
+def checks_aeo_sync(
+    date: Annotated[str | None, typer.Option(help="Day of the changes (default: today)")] = None,
+) -> None:
+    """Record AEO status changes an ingested register made; signal suspensions, revocations."""
+    from hub.checks.commands import aeo_sync_command
+
+    settings = _settings()
+    _run(lambda: aeo_sync_command(settings, date, console))
+
+
+@checks_app.command("lpco")
+def checks_lpco(
+    consignment: Annotated[list[str], typer.Argument(help="Consignment ids to check")],
+) -> None:
+    """Check the licences, permits and certificates of consignments; exit 1 on any signal."""
+    from hub.checks.commands import lpco_command
+
+    settings = _settings()
+    if _run(lambda: lpco_command(settings, consignment, console)):
+        raise typer.Exit(code=1)
+
+
 def main() -> None:
     app()
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from connectors.seed_plus import SeedPlusConnector
 from hub.checks.seed_matching import MatchOutcome, MatchRules, SeedMatcher, match_messages
 from hub.checks.seed_messages import message_from_json, plate_key
 from hub.checks.seed_runs import run_seed_matching
 from hub.checks.signals import SignalKind, epoch_ms
+from hub.cli import app
+from hub.graph.embedded import EmbeddedFalkor
 from hub.graph.falkor import FalkorStore
 from hub.graph.reader import GraphReader
 from hub.ingest.pipeline import ingest_stream, sharing_for
@@ -274,3 +278,42 @@ async def test_the_window_is_read_in_keyset_pages(store: FalkorStore, tmp_path: 
     report = await run_seed_matching(store, *DAY, now_ms=NOW, page=2)
     assert report.messages == 7
     assert dict(report.signals) == {"seed_missing_entry": 7}
+
+
+def test_hub_checks_commands(falkor_server: EmbeddedFalkor, tmp_path: Path) -> None:
+    env = {"HUB_DATA_DIR": str(falkor_server.data_dir), "HUB_GRAPH_NAME": "test_cli_checks",
+           "HUB_GRAPH_URI": "embedded:"}
+    runner = CliRunner()
+    exits, entries = tmp_path / "exits.jsonl", tmp_path / "entries.jsonl"
+    exits.write_text(json.dumps(exit_message(), ensure_ascii=False) + "\n", encoding="utf-8")
+    entries.write_text(json.dumps(entry_message(gross_weight_kg=21_000)) + "\n",
+                       encoding="utf-8")
+    try:
+        for path, agency in ((exits, "RS-CUS"), (entries, "MK-CUS")):
+            done = runner.invoke(app, ["ingest", "seed-plus", str(path), "--agency", agency],
+                                 env=env)
+            assert done.exit_code == 0, done.output
+        args = ["checks", "seed-match", "--since", "2026-03-14"]
+        first = runner.invoke(app, args, env=env)
+        assert first.exit_code == 0, first.output
+        assert "2 messages, 1 matched pairs" in first.output
+        assert "seed_weight_mismatch" in first.output
+        again = runner.invoke(app, args, env=env)
+        assert "written 0" in again.output
+        synced = runner.invoke(app, ["checks", "aeo-sync", "--date", "2026-03-14"], env=env)
+        assert "0 AEO status change(s)" in synced.output
+        clean = runner.invoke(app, ["checks", "lpco", "consignment:none"], env=env)
+        assert clean.exit_code == 0, clean.output
+        assert "0 consignment(s)" in clean.output
+        bad = runner.invoke(app, ["checks", "seed-match", "--since", "14.03.2026"], env=env)
+        assert bad.exit_code == 2
+        assert "YYYY-MM-DD" in bad.output
+    finally:
+        graph = FalkorStore.over_socket(str(falkor_server.socket_path), "test_cli_checks",
+                                        timeout_ms=30_000)
+
+        async def drop() -> None:
+            await graph.clear()
+            await graph.close()
+
+        asyncio.run(drop())

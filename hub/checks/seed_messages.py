@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from anyascii import anyascii
@@ -47,10 +48,15 @@ class PartyRef:
     @property
     def tax_key(self) -> str | None:
         """The tax id without separators or a leading country prefix."""
-        key = plate_key(self.tax_id)
-        if key and self.country and key.startswith(self.country) and len(key) > 5:
-            key = key[len(self.country):]
-        return key
+        return _tax_key(self.country, self.tax_id)
+
+
+@lru_cache(maxsize=65_536)
+def _tax_key(country: str | None, tax_id: str | None) -> str | None:
+    key = plate_key(tax_id)
+    if key and country and key.startswith(country) and len(key) > 5:
+        key = key[len(country):]
+    return key
 
 
 def same_party(a: PartyRef | None, b: PartyRef | None, threshold: float) -> bool | None:

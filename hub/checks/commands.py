@@ -1,0 +1,72 @@
+"""The ``hub checks`` commands' bodies: SEED matching runs, AEO history sync, batch LPCO checks.
+
+System tasks: they read the whole graph (``*_system`` statements) and write signals with the
+sharing the checks give them. The CLI only parses options and calls these.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+from rich.console import Console
+
+from hub.checks.aeo_changes import sync_aeo_history
+from hub.checks.lpco import lpco_report
+from hub.checks.seed_matching import MatchRules
+from hub.checks.seed_runs import SeedRunReport, run_seed_matching
+from hub.checks.signals import checked_day, epoch_ms
+from hub.graph.connect import open_store
+from hub.settings import Settings
+
+
+def _day_bounds(since: str, until: str | None) -> tuple[int, int]:
+    start = date.fromisoformat(checked_day(since, "--since"))
+    end = date.fromisoformat(checked_day(until, "--until")) if until else start + timedelta(1)
+    low, high = epoch_ms(start.isoformat()), epoch_ms(end.isoformat())
+    assert low is not None
+    assert high is not None
+    return low, high
+
+
+async def seed_match_command(settings: Settings, since: str, until: str | None,
+                             window_hours: float, console: Console) -> SeedRunReport:
+    """Match the SEED messages of the days ``[since, until)`` (default: the one day ``since``)
+    and print what was found."""
+    low, high = _day_bounds(since, until)
+    async with open_store(settings) as store:
+        report = await run_seed_matching(store, low, high,
+                                         rules=MatchRules(window_hours=window_hours))
+    console.print(f"SEED {report.since} .. {report.until}: {report.messages} messages, "
+                  f"{report.matches} matched pairs, {report.pending} exits still in their window")
+    for kind, count in sorted(report.signals.items()):
+        console.print(f"  {kind:<26} {count}")
+    console.print(f"  written {report.written}, unchanged {report.unchanged}, "
+                  f"retracted {report.retracted}"
+                  + (f", {report.unowned} without a hub customs owner" if report.unowned else ""))
+    return report
+
+
+async def aeo_sync_command(settings: Settings, day: str | None, console: Console) -> int:
+    """Record register status changes in the AEO histories; print the withdrawals."""
+    on = checked_day(day, "--date") if day else datetime.now(UTC).date().isoformat()
+    async with open_store(settings) as store:
+        changes = await sync_aeo_history(store, on)
+    console.print(f"{len(changes)} AEO status change(s) recorded as of {on}")
+    for change in changes:
+        mark = " (signal raised)" if change.signal else ""
+        console.print(f"  {change.number}: {change.previous} -> {change.status}{mark}")
+    return len(changes)
+
+
+async def lpco_command(settings: Settings, consignment_ids: list[str], console: Console) -> int:
+    """Check the documents of the given consignments; print each signal. Returns the count."""
+    async with open_store(settings) as store:
+        report = await lpco_report(store, consignment_ids)
+    console.print(f"{len(report.consignments)} consignment(s), {len(report.documents)} "
+                  f"document(s) checked, {len(report.signals)} signal(s)")
+    for kind, count in sorted(Counter(s.kind.value for s in report.signals).items()):
+        console.print(f"  {kind:<26} {count}")
+    for signal in report.signals:
+        console.print(f"  {signal.consignment_id} [{signal.severity.value}] {signal.reason}")
+    return len(report.signals)
