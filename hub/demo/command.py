@@ -16,8 +16,9 @@ from rich.progress import (
 from rich.table import Table
 
 from hub.demo.scales import get_scale
-from hub.demo.seeding import SeedProgress, SeedReport, prepare_and_seed
+from hub.demo.seeding import SeedProgress, SeedReport, entity_count, seed
 from hub.graph.connect import compact_embedded, open_store
+from hub.graph.migrations import migrate
 from hub.model import NODE_KIND_BY_LABEL
 from hub.settings import Settings
 
@@ -50,23 +51,24 @@ def summary(report: SeedReport) -> Table:
     return table
 
 
-async def seed_command(settings: Settings, scale: str, seed: int, *, reset: bool,
+async def seed_command(settings: Settings, scale: str, seed_value: int, *, reset: bool,
                        if_empty: bool, console: Console) -> SeedReport | None:
     """Run ``hub seed``; returns None when ``if_empty`` found data and did nothing."""
     spec = get_scale(scale)  # fail on a bad scale before starting the store
-    columns = (SpinnerColumn(), TextColumn("{task.description:<24}"), BarColumn(),
-               MofNCompleteColumn(), TextColumn("consignments"),
-               TextColumn("{task.fields[records]:>12,} records"),
-               TextColumn("{task.fields[rate]:>8,.0f}/s"), TimeElapsedColumn())
+    columns = (SpinnerColumn(), TextColumn("{task.description:<12}"), BarColumn(16),
+               MofNCompleteColumn(), TextColumn("{task.fields[records]:>10,} rec"),
+               TextColumn("{task.fields[rate]:>7,.0f}/s"), TimeElapsedColumn())
     async with open_store(settings) as store:
-        with Progress(*columns, console=console, transient=False) as progress:
-            task = progress.add_task("starting", total=spec.consignments, records=0, rate=0.0)
-            report = await prepare_and_seed(
-                store, spec.name, seed, reset=reset, if_empty=if_empty,
-                progress=_Bar(progress, task), truth_dir=settings.data_dir)
-        if report is None:
+        if reset:
+            await store.clear()
+        await migrate(store)
+        if if_empty and await entity_count(store) > 0:
             console.print("the graph already holds data; nothing seeded (--if-empty)")
             return None
+        with Progress(*columns, console=console, transient=False) as progress:
+            task = progress.add_task("starting", total=spec.consignments, records=0, rate=0.0)
+            report = await seed(store, spec.name, seed_value, progress=_Bar(progress, task),
+                                truth_dir=settings.data_dir)
         if report.written and await compact_embedded(settings):
             console.print("compacted the embedded store's append-only file")
     console.print(summary(report))

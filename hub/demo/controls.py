@@ -96,11 +96,17 @@ class ControlWriter:
 
     def control(self, chunk: Chunk, item: Inspected, alert: AlertRef | None, channel: str,
                 share: Sharing) -> None:
-        """A red-channel control on an alert or profile hit, and its shared feedback."""
+        """A red-channel control on an alert or profile hit, and its shared feedback.
+
+        An alert is linked (CONCERNS) to the consignments it is about, also earlier ones an
+        analyst traced back; a control gives feedback only on an alert raised before it."""
         rng = self.rng
         profile = self._profile(item)
-        if alert is not None and (item.misdeclared or rng.random() < 0.3):
+        if alert is not None and (item.misdeclared or item.undervalued
+                                  or rng.random() < (0.3 if alert.specific else 0.01)):
             concerns(chunk, alert, item.cons_id, item.at)
+        if alert is not None and alert.raised > item.at:
+            alert = None
         if channel != "red" or (alert is None and profile is None):
             return
         if rng.random() > (0.9 if alert is not None else 0.5):

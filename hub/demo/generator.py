@@ -40,7 +40,7 @@ class DemoStream(Iterator[list[Record]]):
         self.scale = scale
         self.seed = seed
         self.truth = GroundTruth(scale.name, seed, REFERENCE_DATE.isoformat())
-        self.stage = "reference data"
+        self.stage = "reference"
         self.exhausted = False
         self._chunks = self._generate()
 
@@ -59,12 +59,13 @@ class DemoStream(Iterator[list[Record]]):
         # independent of PYTHONHASHSEED.
         rng = random.Random(f"cefta-demo/{self.scale.name}/{self.seed}")  # noqa: S311
         yield reference_records()
-        self.stage = "operators and fleets"
+        self.stage = "operators"
         population = PopulationBuilder(rng, self.scale, self.truth)
         yield from population.build()
+        self.stage = "fleets"
         yield from FleetBuilder(rng, self.scale, population.pop).build()
         population.close_rings()
-        self.stage = "alerts, profiles, cases"
+        self.stage = "intelligence"
         intelligence = IntelligenceBuilder(rng, self.scale, population.pop, self.truth)
         yield from intelligence.build()
         self.stage = "consignments"

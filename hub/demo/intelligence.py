@@ -63,6 +63,8 @@ class AlertRef:
     owner: str
     share: Sharing
     ref: str
+    raised: int  # epoch ms
+    specific: bool  # names operators or vehicles (not only goods and origins)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +158,8 @@ def write_alert(chunk: Chunk, rng: random.Random, intel: Intel, draft: AlertDraf
                      withdrawn_at=instant(withdrawn), changed_at=instant(withdrawn),
                      withdrawal_reason="Information not confirmed by the controls")
     chunk.node("RiskAlert", alert_id, props, draft.share, f"{owner}/{reference}", raised)
-    return AlertRef(alert_id, owner, draft.share, f"{owner}/{reference}")
+    return AlertRef(alert_id, owner, draft.share, f"{owner}/{reference}", raised,
+                    bool(draft.operators or draft.vehicles))
 
 
 def _strings(value: object) -> tuple[str, ...]:
