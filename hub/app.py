@@ -107,13 +107,18 @@ class _GraphQLView(GraphQL[RequestContext, None]):
         assert services.store is not None
         params = getattr(context, "connection_params", None) or {}
         header = params.get("Authorization")
-        try:
+
+        async def authenticate() -> Principal:
             if not isinstance(header, str):
                 raise AuthenticationError("no bearer token in connection_init")
             result = services.authenticator.authenticate(header)
-            principal = await result if inspect.isawaitable(result) else result
+            return await result if inspect.isawaitable(result) else result
+
+        try:
+            principal = await authenticate()
         except AuthenticationError:
             raise ConnectionRejectionError() from None
+        context.reauthenticate = authenticate  # a subscription outlives no token
         tokens = await case_tokens(services.store, principal.agency)
         context.principal = principal
         context.visibility = services.policy.visibility(principal, extra_tokens=tokens)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from hub.alerts import AlertBus
 from hub.api.alerts import ALERT_BUS
 from hub.app import Services, create_app
 from hub.auth import build_validator, dev_issuer
+from hub.auth.dev import DevIssuer
 from hub.graph.falkor import FalkorStore
 from hub.model import stable_id
 from hub.policy import CasbinPolicy
@@ -237,3 +240,23 @@ async def test_operations_on_a_socket_run_as_its_principal(server: Server) -> No
         assert refused["type"] == "next"
         assert refused["payload"]["data"] is None
         assert [e["extensions"]["code"] for e in refused["payload"]["errors"]] == ["forbidden"]
+
+
+async def test_a_subscription_ends_when_its_token_expires(server: Server) -> None:
+    # Valid for about three more seconds (30 s of leeway after an expiry 27 s ago).
+    issued = time.time() - 28
+    signer = DevIssuer(DevIssuer.load_or_create(server.settings.data_dir)._key,
+                       now=lambda: issued)
+    token = signer.mint("MK-CUS", [Role.ANALYST], ttl=timedelta(seconds=1))
+    async with _socket(server, {"Authorization": "Bearer " + token}) as mk:
+        assert await _next(mk) == {"type": "connection_ack"}
+        await _subscribe(mk, "alerts")
+        await server.wait_for_subscribers(1)
+        await asyncio.sleep(max(0.0, issued + 1 + 30 + 0.5 - time.time()))
+        await server.graphql("RS-CUS", RAISE, ref="A", level="CEFTA_CUSTOMS")
+        ended = await _next(mk)
+        assert ended["type"] == "next"
+        assert [e["extensions"]["code"] for e in ended["payload"]["errors"]] == [
+            "unauthenticated"]
+        assert await _next(mk) == {"id": "alerts", "type": "complete"}
+        await server.wait_for_subscribers(0)

@@ -31,7 +31,7 @@ from hub.api.alert_types import (
 )
 from hub.api.context import RequestContext
 from hub.api.types import Node, PageInfo, decode_cursor, encode_cursor, to_node
-from hub.errors import ForbiddenError
+from hub.errors import AuthenticationError, ForbiddenError
 from hub.graph.reader import GraphReader, case_tokens
 from hub.graph.store import Row
 
@@ -189,7 +189,10 @@ def mutation_fields() -> dict[str, Any]:
 
 async def _reader_now(ctx: RequestContext) -> GraphReader:
     """The subscriber's reader with its visibility as the policy and case memberships say
-    now (a long-lived subscription follows policy and membership changes)."""
+    now (a long-lived subscription follows policy and membership changes). Raises
+    AuthenticationError once the connection's token has expired: the subscription ends."""
+    if ctx.reauthenticate is not None and await ctx.reauthenticate() != ctx.principal:
+        raise AuthenticationError("the connection's credentials changed: reconnect")
     if ctx.policy is None:
         return ctx.reader
     store = ctx.reader.store

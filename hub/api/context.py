@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,8 @@ class RequestContext:
 
     ``personal_reads`` collects (record id, owner agency) of every record whose personal fields
     were returned unmasked, so the audit trail can record them when the operation ends.
+    ``reauthenticate`` (websockets only) checks the connection's credentials again: long-lived
+    operations call it before each delivery; it raises AuthenticationError once they expired.
     """
 
     principal: Principal
@@ -28,3 +31,4 @@ class RequestContext:
     audit: AuditTrail | None = None
     services: dict[str, Any] = field(default_factory=dict)
     personal_reads: dict[str, str] = field(default_factory=dict)
+    reauthenticate: Callable[[], Awaitable[Principal]] | None = None
