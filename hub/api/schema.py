@@ -145,7 +145,8 @@ def _viewer(info: strawberry.Info) -> Viewer:
                   distribution_levels=list(ctx.visibility.records.levels))
 
 
-QUERY_MODULES: tuple[str, ...] = ("hub.api.audit", "hub.api.alerts", "hub.api.checks")
+QUERY_MODULES: tuple[str, ...] = ("hub.api.audit", "hub.api.alerts", "hub.api.checks",
+                                 "hub.api.links")
 """API modules that add root query fields: each has ``query_fields() -> dict[str, field]``."""
 
 MUTATION_MODULES: tuple[str, ...] = ("hub.api.sharing", "hub.api.alerts", "hub.api.checks")
