@@ -4,7 +4,10 @@ ground truth that matches what is in the graph, and loaded idempotently into Fal
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -73,6 +76,23 @@ def test_the_same_seed_gives_the_same_records_and_every_record_validates(small) 
     # node_row / edge_row are the writer's own validation against the model (InputError)
     rows = [node_row(r) if isinstance(r, NodeRecord) else edge_row(r) for r in records]
     assert len({row["id"] for row in rows}) == len(rows), "every record has its own id"
+
+
+TINY = "Scale('tiny', 120, 80, 40, 600, 10, 20, 6, 1, 2, 6, 200)"
+DIGEST = (
+    "import hashlib; from hub.demo import generate; from hub.demo.scales import Scale; "
+    f"print(hashlib.sha256(repr([r for c in generate({TINY}, 11) for r in c]).encode())"
+    ".hexdigest())"
+)
+
+
+def test_another_process_with_other_hash_seeds_gives_the_same_dataset() -> None:
+    runs = [subprocess.Popen([sys.executable, "-c", DIGEST], stdout=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": str(n)}) for n in (1, 2)]
+    digests = {run.communicate(timeout=120)[0] for run in runs}
+    assert [run.returncode for run in runs] == [0, 0]
+    assert len(digests) == 1
+    assert len(digests.pop().strip()) == 64
 
 
 def test_another_seed_gives_other_data_but_the_same_reference_nodes(small) -> None:
