@@ -40,7 +40,7 @@ from hub.alerts.form import (
 from hub.alerts.reads import AlertReads
 from hub.errors import ForbiddenError, InputError, NotFoundError
 from hub.graph.cypher import alerts as cypher
-from hub.graph.reader import GraphReader
+from hub.graph.reader import MAX_IDS, GraphReader
 from hub.graph.store import GraphStore, Row
 from hub.graph.writer import GraphWriter, node_row
 from hub.model import (
@@ -261,9 +261,10 @@ class AlertService:
             for value in getattr(form.indicators, field):
                 if ":" in value:
                     wanted[value] = kinds
-        if not wanted:
-            return []
-        found = await reader.nodes(list(wanted)[:100])
+        ids = list(wanted)
+        found: dict[str, Row] = {}
+        for start in range(0, len(ids), MAX_IDS):
+            found.update(await reader.nodes(ids[start:start + MAX_IDS]))
         return [i for i, kinds in wanted.items() if i in found and found[i]["kind"] in kinds]
 
     # ---- acknowledgements and feedback ------------------------------------------------------
