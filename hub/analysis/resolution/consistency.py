@@ -19,12 +19,8 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from itertools import combinations
 
 from hub.analysis.resolution.records import MatchConfig, MatchProposal, Prepared, same_place
-
-MAX_PARTNERS = 20
-"""Operators resembling more than this many others are left alone (ambiguity is obvious)."""
 
 CLEAR_MARGIN = 1.0
 """Log-odds by which one of two rival candidates must lead to be the clear choice."""
@@ -76,66 +72,107 @@ def _logit(score: float) -> float:
     return math.log(p / (1 - p))
 
 
+Penalties = dict[tuple[str, str], list[tuple[float, str]]]
+
+
+def _link(x: str, y: str) -> tuple[str, str]:
+    return (min(x, y), max(x, y))
+
+
+class _Facts:
+    """The strong-link groups and, per group, the cities and well-formed ids of its records."""
+
+    def __init__(
+        self, proposals: Sequence[MatchProposal], prepared: Mapping[str, Prepared],
+        config: MatchConfig,
+    ) -> None:
+        self.groups = _Groups()
+        for p in proposals:
+            if p.score >= config.strong_score and "tax_id" in p.method.split("+"):
+                self.groups.union(p.left_id, p.right_id)
+        self.cities: dict[str, set[str]] = defaultdict(set)
+        self.ids: dict[str, dict[tuple[str, str], set[str]]] = defaultdict(
+            lambda: defaultdict(set))
+        for op_id in {x for p in proposals for x in p.pair}:
+            root = self.groups.find(op_id)
+            record = prepared[op_id]
+            if record.city:
+                self.cities[root].add(record.city)
+            for scheme, values in _checked_ids(record).items():
+                self.ids[root][scheme] |= values
+
+
+def _through_links(
+    proposals: Sequence[MatchProposal], prepared: Mapping[str, Prepared], facts: _Facts,
+    w: Mapping[str, float], penalties: Penalties,
+) -> None:
+    """Cities and ids that disagree only once linked records lend theirs."""
+    for p in proposals:
+        a, b = prepared[p.left_id], prepared[p.right_id]
+        ra, rb = facts.groups.find(p.left_id), facts.groups.find(p.right_id)
+        if ra == rb:
+            continue
+        ca, cb = facts.cities[ra], facts.cities[rb]
+        if (a.city is None or b.city is None) and ca and cb and not any(
+            same_place(x, y) for x in ca for y in cb
+        ):
+            penalties[p.pair].append((w["different_city"], (
+                f"different cities through linked records: {', '.join(sorted(ca))} "
+                f"vs {', '.join(sorted(cb))}")))
+        through = _id_conflict(facts.ids[ra], facts.ids[rb])
+        if through and not _id_conflict(_checked_ids(a), _checked_ids(b)):
+            penalties[p.pair].append((w["conflicting_tax_id"],
+                                      f"different {through} through linked records"))
+
+
+def _rivals(
+    proposals: Sequence[MatchProposal], prepared: Mapping[str, Prepared], facts: _Facts,
+    w: Mapping[str, float], penalties: Penalties,
+) -> None:
+    """An operator resembling operators with different ids: only a clear best keeps its score.
+
+    Candidates that are one operator (a strong link joins them) compete as one, by their best
+    score; each group is weighed against the best group only, so the work stays linear in the
+    candidates however many same-named companies a register holds.
+    """
+    score = {p.pair: _logit(p.score) for p in proposals}
+    partners: dict[str, list[str]] = defaultdict(list)
+    for p in proposals:
+        partners[p.left_id].append(p.right_id)
+        partners[p.right_id].append(p.left_id)
+    for x, others in partners.items():
+        by_group: dict[str, list[str]] = defaultdict(list)
+        for y in others:
+            by_group[facts.groups.find(y)].append(y)
+        if len(by_group) < 2:
+            continue
+        best_of = {g: max(score[_link(x, y)] for y in ys) for g, ys in by_group.items()}
+        ranked = sorted(by_group, key=lambda g: (-best_of[g], g))
+        best = ranked[0]
+        for rival in ranked[1:]:
+            conflict = _id_conflict(facts.ids[best], facts.ids[rival])
+            if conflict is None:
+                continue
+            losers = [(rival, best)]
+            if best_of[best] - best_of[rival] < CLEAR_MARGIN:
+                losers.append((best, rival))  # a tie: neither is the clear choice
+            for loser, winner in losers:
+                line = (f"ambiguous: '{prepared[by_group[winner][0]].view.name}' resembles it "
+                        f"as well or better and has a different {conflict}")
+                for y in by_group[loser]:
+                    pair = _link(x, y)
+                    if not any(text.startswith("ambiguous") for _, text in penalties[pair]):
+                        penalties[pair].append((w["ambiguous"], line))  # once per link
+
+
 def reconcile(
     proposals: Sequence[MatchProposal], prepared: Mapping[str, Prepared], config: MatchConfig
 ) -> list[MatchProposal]:
     """Apply the cross-link penalties and drop what falls under the threshold."""
-    w = config.weights
-    groups = _Groups()
-    for p in proposals:
-        if p.score >= config.strong_score and "tax_id" in p.method.split("+"):
-            groups.union(p.left_id, p.right_id)
-    cities: dict[str, set[str]] = defaultdict(set)
-    ids: dict[str, dict[tuple[str, str], set[str]]] = defaultdict(lambda: defaultdict(set))
-    for op_id in {x for p in proposals for x in p.pair}:
-        root = groups.find(op_id)
-        record = prepared[op_id]
-        if record.city:
-            cities[root].add(record.city)
-        for scheme, values in _checked_ids(record).items():
-            ids[root][scheme] |= values
-
-    penalties: dict[tuple[str, str], list[tuple[float, str]]] = defaultdict(list)
-    partners: dict[str, list[str]] = defaultdict(list)
-    for p in proposals:
-        a, b = prepared[p.left_id], prepared[p.right_id]
-        partners[p.left_id].append(p.right_id)
-        partners[p.right_id].append(p.left_id)
-        ra, rb = groups.find(p.left_id), groups.find(p.right_id)
-        if ra == rb:
-            continue
-        if (a.city is None or b.city is None) and cities[ra] and cities[rb] and not any(
-            same_place(x, y) for x in cities[ra] for y in cities[rb]
-        ):
-            penalties[p.pair].append((w["different_city"], (
-                f"different cities through linked records: {', '.join(sorted(cities[ra]))} "
-                f"vs {', '.join(sorted(cities[rb]))}")))
-        direct = _id_conflict(_checked_ids(a), _checked_ids(b))
-        through = _id_conflict(ids[ra], ids[rb])
-        if through and not direct:
-            penalties[p.pair].append((w["conflicting_tax_id"],
-                                      f"different {through} through linked records"))
-
-    score = {p.pair: p.score for p in proposals}
-    for x, others in partners.items():
-        if len(others) > MAX_PARTNERS:
-            continue
-        for y, z in combinations(sorted(others), 2):
-            conflict = _id_conflict(ids[groups.find(y)], ids[groups.find(z)])
-            if conflict is None or groups.find(y) == groups.find(z):
-                continue
-            xy, xz = (min(x, y), max(x, y)), (min(x, z), max(x, z))
-            margin = _logit(score[xy]) - _logit(score[xz])
-            # The clearly better candidate keeps its score; a tie lowers both.
-            losers = [(xz, y)] if margin >= CLEAR_MARGIN else (
-                [(xy, z)] if margin <= -CLEAR_MARGIN else [(xy, z), (xz, y)])
-            for link, rival in losers:
-                if any(text.startswith("ambiguous") for _, text in penalties[link]):
-                    continue  # one ambiguity penalty per link, however many rivals
-                penalties[link].append((w["ambiguous"], (
-                    f"ambiguous: '{prepared[rival].view.name}' resembles it as well or "
-                    f"better and has a different {conflict}")))
-
+    facts = _Facts(proposals, prepared, config)
+    penalties: Penalties = defaultdict(list)
+    _through_links(proposals, prepared, facts, config.weights, penalties)
+    _rivals(proposals, prepared, facts, config.weights, penalties)
     kept: list[MatchProposal] = []
     for proposal in proposals:
         extra = penalties.get(proposal.pair)
