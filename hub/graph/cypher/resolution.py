@@ -38,10 +38,11 @@ DECISIONS_PAGE_SYSTEM = statement(
 REVIEW = statement(
     "resolution.review",
     # An analyst confirms or rejects a link between two operators, in either direction. Nothing
-    # happens unless the reviewer may see both operators and the link (invisible = not found).
+    # happens unless the reviewer may see both operators and the link (invisible = not found),
+    # and only the agency that owns the link reviews it (only the owner edits).
     """
     MATCH (a:Operator {id: $left})-[r:SAME_AS]-(b:Operator {id: $right})
-    WHERE @visible(a) AND @visible(r) AND @visible(b)
+    WHERE @visible(a) AND @visible(r) AND @visible(b) AND r.owner_agency = $agency
     SET r.status = $status, r.reviewed_by = $agency, r.reviewed_party = $party,
         r.reviewed_at = $at
     RETURN r {.id, .status, .score, .method, .explanation, .reviewed_by, .reviewed_party,
