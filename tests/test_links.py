@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from typing import Any
 
@@ -248,8 +249,8 @@ async def test_paths_avoid_hidden_nodes_and_edges(graph: FalkorStore) -> None:
                                                             (A, C2, DRIVER, C3, B)])
     edges = {e.id: e for e in result.graph.edges}
     for path in result.paths:
-        steps = zip(path.nodes, path.nodes[1:], strict=False)
-        for (left, right), edge_id in zip(steps, path.edges, strict=True):
+        for (left, right), edge_id in zip(itertools.pairwise(path.nodes), path.edges,
+                                          strict=True):
             assert {edges[edge_id].source, edges[edge_id].target} == {left, right}
     visible = {n.id for n in result.graph.nodes}
     assert C1 not in visible
@@ -547,14 +548,15 @@ PLAN_PARAMS: dict[str, dict[str, Any]] = {
     "links.identifiers": {"ids": ["x"], "budget": 10},
     "links.item_operators": {"items": ["x"], "budget": 10},
     "links.timeline.self": {"id": "x", "budget": 10},
-    **{s.name: {"id": "x", "budget": 10, "first": 5, "c": {"t": None, "id": ""},
-                "w": Window().params()} for s in statements.TIMELINE.values()},
+    "links.timeline": {"id": "x", "budget": 10, "first": 5, "w": Window().params(),
+                       "c": {f"{n}_{k}": None for n in statements.TIMELINE_CLASSES
+                             for k in ("t", "id")}},
 }
 
 
 @pytest.mark.parametrize("statement", [s for s in (
     statements.NEIGHBOURS, statements.NODES, statements.IDENTIFIERS, statements.ITEM_OPERATORS,
-    statements.TIMELINE_SELF, *statements.TIMELINE.values())], ids=lambda s: s.name)
+    statements.TIMELINE_SELF, statements.TIMELINE)], ids=lambda s: s.name)
 async def test_link_statements_start_from_the_id_index(store: FalkorStore,
                                                        statement: Statement) -> None:
     plan = await store.plan(statement, {**PLAN_PARAMS[statement.name], "vis": vis().as_params()})

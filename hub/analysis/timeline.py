@@ -3,8 +3,9 @@
 The events of an entity are those of the entity itself and of the consignments one visible
 link away: declarations (Consignment.declared_at), crossings (CROSSED.at), controls
 (ControlResult.controlled_at), alerts (RiskAlert.valid_from), documents issued and expiring
-(Lpco.issued_at, valid_until). Each class is one statement that returns its events in
-(time, id) order after the class's own cursor position; the classes are merged here. The
+(Lpco.issued_at, valid_until). Each class is one branch of one statement that returns its
+events in (time, id) order after the class's own cursor position; the classes are merged
+here. The
 cursor holds one position per class, so a page never skips or repeats an event even when
 times are ties or when classes store time differently (ISO text or epoch milliseconds).
 """
@@ -26,13 +27,13 @@ from hub.analysis.links import (
     visible_because,
 )
 from hub.errors import InputError, NotFoundError
-from hub.graph.cypher.links import TIMELINE, TIMELINE_SELF
+from hub.graph.cypher.links import TIMELINE, TIMELINE_CLASSES, TIMELINE_SELF
 
 MAX_FIRST = 100
 SUBJECT_BUDGET = 5_000
 """Consignments of one entity a timeline looks at (a border crossing has far more)."""
 
-CLASSES = ("declared", "crossed", "controlled", "alert", "lpco_issued", "lpco_expires")
+CLASSES = TIMELINE_CLASSES
 _SELF_FIELDS = {"ControlResult": (("controlled", "controlled_at"),),
                 "RiskAlert": (("alert", "valid_from"),),
                 "Lpco": (("lpco_issued", "issued_at"), ("lpco_expires", "valid_until"))}
@@ -100,22 +101,23 @@ async def timeline(scanner: Scanner, entity: str, *, window: Window | None = Non
     if unknown:
         raise InputError("after: not a cursor issued by this API; pass an endCursor back")
     vis = scanner.vis
-    base = {"id": entity, "budget": SUBJECT_BUDGET, "w": window.params(), "vis": vis}
-    own, *classes = await asyncio.gather(
+    cursor: dict[str, Any] = {}
+    for name in CLASSES:
+        cursor[name + "_t"], cursor[name + "_id"] = after.get(name, (None, ""))
+    own, rows = await asyncio.gather(
         scanner.store.run(TIMELINE_SELF, {"id": entity, "budget": SUBJECT_BUDGET, "vis": vis}),
-        *(scanner.store.run(TIMELINE[name], {
-            **base, "first": first + 1,
-            "c": {"t": after[name][0], "id": after[name][1]} if name in after
-            else {"t": None, "id": ""}}) for name in CLASSES))
+        scanner.store.run(TIMELINE, {"id": entity, "budget": SUBJECT_BUDGET, "first": first + 1,
+                                     "w": window.params(), "c": cursor, "vis": vis}))
     if not own:
         raise NotFoundError(f"no record with id {entity!r} is visible to you")
     streams: list[list[Event]] = []
-    for name, rows in zip(CLASSES, classes, strict=True):
-        events = [_event(scanner, name, row) for row in rows]
+    for name in CLASSES:
+        events = [_event(scanner, name, row) for row in rows if row["class"] == name]
         own_events = _own_events(scanner, name, own[0], window, after.get(name))
         if own_events:
             # Own events join their class in the order the query uses: (raw time, key).
             events = sorted(events + own_events, key=lambda e: (_raw(e.time), e.key))
+        # (Rows of one class arrive in the query's (time, key) order.)
         streams.append(events[:first + 1])
     merged = heapq.merge(*(_ranked(stream, rank) for rank, stream in enumerate(streams)))
     page: list[Event] = []

@@ -13,7 +13,7 @@ so :func:`within` tests both forms against bounds computed in Python (``$q.since
 """
 # ruff: noqa: UP031  (statement text is built with % formatting, never f-strings: see statements.py)
 
-from hub.graph.statements import Statement, statement
+from hub.graph.statements import statement
 
 EDGE_TIME = "coalesce(%s.at, %s.since)"
 """The time of an edge: when a consignment crossed, since when a party recognises AEOs."""
@@ -228,51 +228,64 @@ _SUBJECTS = """
 $budget of them; TIMELINE_SELF counts them so the caller can say when the budget cut)."""
 
 
-def _after(time: str, key: str) -> str:
-    """Keyset condition: after the class's cursor ($c.t, $c.id), or everything without one."""
-    return "($c.t IS NULL OR %(t)s > $c.t OR (%(t)s = $c.t AND %(k)s > $c.id))" % {
-        "t": time, "k": key}
+def _after(name: str, time: str, key: str) -> str:
+    """Keyset condition: after the class's cursor ($c.<name>_t, $c.<name>_id), or all of it."""
+    return ("($c.%(n)s_t IS NULL OR %(t)s > $c.%(n)s_t"
+            " OR (%(t)s = $c.%(n)s_t AND %(k)s > $c.%(n)s_id))") % {"n": name, "t": time,
+                                                                    "k": key}
 
 
 def _timeline(name: str, body: str, *, time: str, key: str, record: str, related: str,
-              carrier: str) -> None:
-    """Declare one event class: ``body`` matches from the subjects ``s``; the class's events
-    come back in (time, key) order after the cursor, at most $first of them."""
-    text = (_SUBJECTS + body + " AND %(time)s IS NOT NULL AND %(within)s AND %(after)s"
+              carrier: str) -> str:
+    """One event class: ``body`` matches from the subjects ``s``; the class's events come
+    back in (time, key) order after the class's cursor, at most $first of them."""
+    return (_SUBJECTS + body + " AND %(time)s IS NOT NULL AND %(within)s AND %(after)s"
             " WITH %(time)s AS t, %(key)s AS eid, %(record)s AS record_node,"
             " %(related)s AS related_node, %(carrier)s AS carrier"
             " ORDER BY t, eid LIMIT $first"
-            " RETURN eid, t, %(record_summary)s AS record, %(related_summary)s AS related,"
+            " RETURN '%(name)s' AS class, eid, t, %(record_summary)s AS record,"
+            " %(related_summary)s AS related,"
             " carrier {.id, .owner_agency, .owner_party, .distribution, .share_with} AS carrier"
-            ) % {"time": time, "within": within(time, "$w"), "after": _after(time, key),
-                 "key": key, "record": record, "related": related, "carrier": carrier,
+            ) % {"name": name, "time": time, "within": within(time, "$w"),
+                 "after": _after(name, time, key), "key": key, "record": record,
+                 "related": related, "carrier": carrier,
                  "record_summary": summary("record_node"),
                  "related_summary": "CASE WHEN related_node IS NULL THEN null ELSE %s END"
                  % summary("related_node")}
-    TIMELINE[name] = statement("links.timeline." + name, text)
 
 
-TIMELINE: dict[str, Statement] = {}
-_timeline("declared", "WITH s WHERE s.kind = 'Consignment'", time="s.declared_at", key="s.id",
-          record="s", related="null", carrier="s")
-_timeline("crossed", "MATCH (s)-[x:CROSSED]->(b) WHERE @visible(x) AND @visible(b)",
-          time="x.at", key="x.id", record="s", related="b", carrier="x")
-# Records other than the entity itself: its own dates come from TIMELINE_SELF.
-_timeline("controlled",
-          "MATCH (k)-[x:OF]->(s) WHERE k.kind = 'ControlResult' AND k.id <> $id"
-          " AND @visible(x) AND @visible(k)",
-          time="k.controlled_at", key="k.id", record="k", related="s", carrier="k")
-# An alert or a document may reach several subjects: one event each, with the first subject.
-_timeline("alert",
-          "MATCH (a)-[x:CONCERNS]->(s) WHERE a.kind = 'RiskAlert' AND a.id <> $id"
-          " AND @visible(x) AND @visible(a) WITH a, collect(s)[0] AS s WHERE a.kind = 'RiskAlert'",
-          time="a.valid_from", key="a.id", record="a", related="s", carrier="a")
-for _name, _field in (("lpco_issued", "issued_at"), ("lpco_expires", "valid_until")):
-    _timeline(_name,
-              "MATCH (s)-[x]-(l) WHERE type(x) IN ['COVERED_BY', 'ISSUED_TO'] AND l.kind = 'Lpco'"
-              " AND l.id <> $id AND @visible(x) AND @visible(l)"
-              " WITH l, collect(s)[0] AS s WHERE l.kind = 'Lpco'",
-              time="l." + _field, key="l.id", record="l", related="s", carrier="l")
+_CLASSES = [
+    _timeline("declared", "WITH s WHERE s.kind = 'Consignment'", time="s.declared_at",
+              key="s.id", record="s", related="null", carrier="s"),
+    _timeline("crossed", "MATCH (s)-[x:CROSSED]->(b) WHERE @visible(x) AND @visible(b)",
+              time="x.at", key="x.id", record="s", related="b", carrier="x"),
+    # Records other than the entity itself: its own dates come from TIMELINE_SELF.
+    _timeline("controlled",
+              "MATCH (k)-[x:OF]->(s) WHERE k.kind = 'ControlResult' AND k.id <> $id"
+              " AND @visible(x) AND @visible(k)",
+              time="k.controlled_at", key="k.id", record="k", related="s", carrier="k"),
+    # An alert or a document may reach several subjects: one event, with the first subject.
+    _timeline("alert",
+              "MATCH (a)-[x:CONCERNS]->(s) WHERE a.kind = 'RiskAlert' AND a.id <> $id"
+              " AND @visible(x) AND @visible(a)"
+              " WITH a, collect(s)[0] AS s WHERE a.kind = 'RiskAlert'",
+              time="a.valid_from", key="a.id", record="a", related="s", carrier="a"),
+    *(_timeline(name,
+                "MATCH (s)-[x]-(l) WHERE type(x) IN ['COVERED_BY', 'ISSUED_TO']"
+                " AND l.kind = 'Lpco' AND l.id <> $id AND @visible(x) AND @visible(l)"
+                " WITH l, collect(s)[0] AS s WHERE l.kind = 'Lpco'",
+                time="l." + field, key="l.id", record="l", related="s", carrier="l")
+      for name, field in (("lpco_issued", "issued_at"), ("lpco_expires", "valid_until"))),
+]
+
+TIMELINE_CLASSES = ("declared", "crossed", "controlled", "alert", "lpco_issued", "lpco_expires")
+"""The event classes, in the order the statement lists them (ties in time break this way)."""
+
+TIMELINE = statement(
+    "links.timeline",
+    # Every class in one statement (one round trip): each branch recomputes the subjects.
+    " UNION ALL ".join(_CLASSES),
+)
 
 TIMELINE_SELF = statement(
     "links.timeline.self",
