@@ -231,7 +231,7 @@ def test_facts_dated_after_the_declaration_never_count() -> None:
                          destination="RS", exit_office=None, entry_office=None,
                          presentation_office=None, value_eur=None, gross_mass_kg=None,
                          owner_party="RS", parties=(("importer", "operator:i"),),
-                         lpcos=(("lpco:l", 10.0),))
+                         lpcos=("lpco:l",))
     aeo = AeoFact("aeo:a", "revoked", "AEOC", "2024-01-01", "2025-07-01",
                   ("2024-01-01 valid", "2025-07-01 revoked"))
     later_control = ControlFact("control:k", "consignment:other", "2025-06-12T08:00:00Z",
@@ -276,7 +276,7 @@ async def test_a_caller_who_cannot_see_the_consignment_gets_nothing(graph: Falko
 
 
 def test_channels_follow_the_thresholds() -> None:
-    t = Thresholds(yellow=20, red=45)
+    t = Thresholds(yellow=20, red=45)  # any bounds: the rule, not the defaults
     assert [t.channel(s) for s in (-10, 0, 19.99, 20, 44.9, 45, 300)] == [
         Channel.GREEN, Channel.GREEN, Channel.GREEN, Channel.YELLOW, Channel.YELLOW,
         Channel.RED, Channel.RED]

@@ -258,7 +258,7 @@ class ConsignmentFacts:
     parties: tuple[tuple[str, str], ...] = ()  # (role, operator id)
     vehicles: tuple[str, ...] = ()
     persons: tuple[str, ...] = ()
-    lpcos: tuple[tuple[str, float | None], ...] = ()  # (lpco id, quantity drawn)
+    lpcos: tuple[str, ...] = ()
 
     @property
     def day(self) -> str | None:

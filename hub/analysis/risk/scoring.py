@@ -23,7 +23,7 @@ lpco               per document: revoked +30 or suspended +20 (by the declaratio
                    operators (nor the same company under another record) +10
 =================  ==========================================================================
 
-Channels (:data:`THRESHOLDS`): red from 45 points, yellow from 20, green below. See the module
+Channels (:data:`THRESHOLDS`): red from 50 points, yellow from 20, green below. See the module
 :mod:`hub.analysis.risk.evaluation` for the split these give on the demo data.
 """
 
@@ -48,7 +48,7 @@ class Thresholds:
     """Lower bounds (points, inclusive) of the yellow and red channels."""
 
     yellow: float = 20.0
-    red: float = 45.0
+    red: float = 50.0
 
     def channel(self, score: float) -> Channel:
         if score >= self.red:
@@ -188,7 +188,7 @@ _LPCO_TEXT = {
 
 def _lpcos(evidence: Evidence) -> list[Contribution]:
     out: list[Contribution] = []
-    for lpco_id, _ in evidence.consignment.lpcos:
+    for lpco_id in evidence.consignment.lpcos:
         lpco = evidence.lpcos.get(lpco_id)
         if lpco is None:
             continue

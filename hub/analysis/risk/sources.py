@@ -6,9 +6,13 @@ statement applies the caller's access filter to every node and edge (so nothing 
 reach a score or its explanation); built with :meth:`EvidenceReader.system`, it reads the
 unfiltered ``risk.*_system`` twins — a system task, never reachable from the API.
 
-Alerts near a consignment are found forward (from its subjects outwards, two neighbourhood
-steps) for a caller, and from an index built once backwards from every alert's concerned node
-for the system; both give the same links (a test holds them to it).
+An alert counts for a consignment when it concerns the consignment itself, or a party,
+vehicle, driver or document at most :data:`MAX_HOPS` links from one of the consignment's own
+(never through another consignment). An alert on *another* consignment does not spread: one
+broker's or carrier's hundreds of consignments would otherwise share every alert raised on any
+of them. Such links are found forward (from the subjects outwards) for a caller, and from an
+index built once backwards from every alert's concerned node for the system; both give the
+same links (a test holds them to it).
 """
 
 from __future__ import annotations
@@ -51,8 +55,15 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def consignment_facts(row: Mapping[str, Any]) -> ConsignmentFacts:
-    parties = sorted({(ROLE_OF_TYPE[kind], op) for kind, op in row.get("parties") or ()
-                      if kind in ROLE_OF_TYPE})
+    parties: set[tuple[str, str]] = set()
+    for link in row.get("links_in") or ():
+        kind, _, node = str(link).partition("|")
+        if kind in ROLE_OF_TYPE:
+            parties.add((ROLE_OF_TYPE[kind], node))
+    out: dict[str, set[str]] = defaultdict(set)
+    for link in row.get("links_out") or ():
+        kind, node, code = [*str(link).split("|", 2), "", ""][:3]
+        out[kind].add(code if kind == "CROSSED" else node)
     return ConsignmentFacts(
         id=row["id"], reference=row.get("reference"), declared_at=row.get("declared_at"),
         direction=row.get("direction"), hs_codes=_strings(row.get("hs_codes")),
@@ -61,12 +72,11 @@ def consignment_facts(row: Mapping[str, Any]) -> ConsignmentFacts:
         presentation_office=row.get("presentation_office"),
         value_eur=_float(row.get("value_eur")), gross_mass_kg=_float(row.get("gross_mass_kg")),
         owner_party=row.get("owner_party"),
-        crossings=tuple(sorted(set(_strings(row.get("crossings"))))),
-        parties=tuple(parties),
-        vehicles=tuple(sorted(set(_strings(row.get("vehicles"))))),
-        persons=tuple(sorted(set(_strings(row.get("persons"))))),
-        lpcos=tuple(sorted({(lid, _float(q)) for lid, q in row.get("lpcos") or ()},
-                           key=lambda x: x[0])),
+        crossings=tuple(sorted(out["CROSSED"] - {""})),
+        parties=tuple(sorted(parties)),
+        vehicles=tuple(sorted(out["TRANSPORTED_BY"])),
+        persons=tuple(sorted(out["DRIVEN_BY"])),
+        lpcos=tuple(sorted(out["COVERED_BY"])),
     )
 
 
@@ -180,13 +190,13 @@ class EvidenceReader:
         """Evidence for the visible consignments among ``ids``, in the order given."""
         facts = await self.consignments(ids)
         await self._operator_facts(op for c in facts for _, op in c.parties)
-        await self._lpco_facts(lid for c in facts for lid, _ in c.lpcos)
+        await self._lpco_facts(lid for c in facts for lid in c.lpcos)
         links = (await self._alerts_backward(facts) if self._system
                  else await self._alerts_forward(facts))
         out = []
         for c in facts:
             operators = {op: self._operators[op] for _, op in c.parties if op in self._operators}
-            lpcos = {lid: self._lpcos[lid] for lid, _ in c.lpcos if lid in self._lpcos}
+            lpcos = {lid: self._lpcos[lid] for lid in c.lpcos if lid in self._lpcos}
             out.append(Evidence(c, operators, lpcos, tuple(links.get(c.id, ()))))
         return out
 
@@ -198,7 +208,7 @@ class EvidenceReader:
         subjects = {op: "Operator" for _, op in c.parties}
         subjects.update({v: "Vehicle" for v in c.vehicles})
         subjects.update({p: "Person" for p in c.persons})
-        subjects.update({lid: "Lpco" for lid, _ in c.lpcos})
+        subjects.update({lid: "Lpco" for lid in c.lpcos})
         return subjects
 
     async def _neighbours(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -241,16 +251,6 @@ class EvidenceReader:
                 else:
                     hops, subject, skind, kind = reach[node]
                     keep(AlertLink(alert_fact(row["a"]), hops, subject, skind, node, kind))
-            # alerts on *other* consignments one link from a node at most MAX_HOPS - 1 away
-            near = sorted(n for n, r in reach.items() if r[0] <= MAX_HOPS - 1)
-            for row in await self._run(cypher.ALERTS_NEAR, cypher.ALERTS_NEAR, {"ids": near}):
-                hops, subject, skind, _ = reach[row["id"]]
-                if row["via"] == c.id:
-                    keep(AlertLink(alert_fact(row["a"]), 0, c.id, "Consignment", c.id,
-                                   "Consignment"))
-                else:
-                    keep(AlertLink(alert_fact(row["a"]), hops + 1, subject, skind, row["via"],
-                                   "Consignment"))
             out[c.id] = sorted(links.values(), key=lambda link: (link.hops, link.alert.id))
         return out
 
@@ -267,8 +267,8 @@ class EvidenceReader:
             alert = alert_fact(row["a"])
             alerts[alert.id] = alert
             index[row["id"]].append((alert, 0, row["id"], row["kind"]))
-            # a concerned consignment is an end, never a step: its neighbours are one hop away
-            frontier[row["id"]].add((alert.id, row["id"], row["kind"]))
+            if row["kind"] != "Consignment":  # counts for that consignment alone
+                frontier[row["id"]].add((alert.id, row["id"], row["kind"]))
         seen: dict[str, set[str]] = defaultdict(set)  # node -> alerts already placed there
         for node, entries in index.items():
             seen[node].update(a.id for a, _, _, _ in entries)
