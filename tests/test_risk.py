@@ -52,8 +52,8 @@ TRUCK, ADDR, CERT = _id("Vehicle", "truck"), _id("Address", "addr"), _id("Lpco",
 AEO_IMP, AEO_EXP = _id("AeoAuthorisation", "imp"), _id("AeoAuthorisation", "exp")
 SEIZED, OWN_CONTROL = _id("ControlResult", "seized"), _id("ControlResult", "own")
 CLEAN = [_id("ControlResult", f"clean{i}") for i in range(3)]
-ON_EXPORTER, HIDDEN_ON_TRUCK, ON_ADDRESS, ON_RING, LATER, ON_C1 = (
-    _id("RiskAlert", k) for k in ("exp", "truck", "addr", "ring", "later", "c1"))
+ON_EXPORTER, HIDDEN_ON_TRUCK, ON_ADDRESS, ON_RING, LATER, ON_C1, ATTACHED_LATER = (
+    _id("RiskAlert", k) for k in ("exp", "truck", "addr", "ring", "later", "c1", "attached"))
 TOBACCO = _id("RiskProfile", "tobacco")
 
 
@@ -146,6 +146,10 @@ def scene() -> Graph:
     alert(g, ON_RING, RING, priority="medium")
     alert(g, LATER, C1, valid_from="2025-07-01")
     alert(g, ON_C1, C1, priority="low")
+    # an old alert attached to C1 only at its control, the day after its declaration
+    alert(g, ATTACHED_LATER, RING, priority="low")
+    g.records.append(EdgeRecord("CONCERNS", ATTACHED_LATER, C1, WIDE,
+                                Provenance("test", "attached", 1_749_643_200_000)))
     g.node("RiskProfile", TOBACCO, name="Tobacco from CN",
            criteria='{"hs_prefixes": ["2402"], "origins": ["CN"]}', weight=25.0,
            status="active", version=1)
@@ -206,8 +210,10 @@ async def test_every_contribution_kind_appears_with_the_right_sign(graph: Falkor
     assert set(factors) == {"profile", "alert", "control_history", "aeo", "lpco"}
     assert [w for w, _, ids in factors["profile"]] == [25.0]
     alerts = {ids[0]: w for w, _, ids in factors["alert"]}
-    # high on the exporter (0 links), low on C1 itself, low on ADDR (1 link), medium on RING (2)
-    assert alerts == {ON_EXPORTER: 30.0, ON_C1: 10.0, ON_ADDRESS: 5.0, ON_RING: 5.0}
+    # high on the exporter (0 links), low on C1 itself, low on ADDR (1 link), medium on RING (2);
+    # ATTACHED_LATER counts through RING (2 links) only: its link to C1 came after declaration
+    assert alerts == {ON_EXPORTER: 30.0, ON_C1: 10.0, ON_ADDRESS: 5.0, ON_RING: 5.0,
+                      ATTACHED_LATER: 2.5}
     history = {ids[0]: w for w, _, ids in factors["control_history"]}
     assert history[EXP] == 15.0  # the seizure on C0; C1's own irregularity does not count
     assert history[DEC] == -2.5  # three clean controls, at half weight for a declarant

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from hub.model import CEFTA_PARTIES
 
@@ -41,6 +41,19 @@ def day_of(text: str | None) -> str | None:
     if not text or len(text) < 10:
         return None
     return text[:10]
+
+
+def epoch_ms(instant: str | None) -> int | None:
+    """Epoch milliseconds of an ISO date or UTC date-time text (a bare date is its midnight)."""
+    if not instant:
+        return None
+    try:
+        moment = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
 
 
 def days_between(earlier: str, later: str) -> int:
@@ -110,6 +123,8 @@ class OperatorFacts:
     first_seen: str | None
     aeo: tuple[AeoFact, ...] = ()
     controls: tuple[ControlFact, ...] = ()
+    co_located: int = 0  # other operators at one of its addresses
+    co_reachable: int = 0  # other operators sharing one of its phones or e-mails
 
     def history(self, before: str, excluding: str) -> History:
         """Controls of *other* consignments done in the :data:`HISTORY_DAYS` days before
@@ -254,6 +269,7 @@ class ConsignmentFacts:
     value_eur: float | None
     gross_mass_kg: float | None
     owner_party: str | None
+    goods_description: str | None = None
     crossings: tuple[str, ...] = ()
     parties: tuple[tuple[str, str], ...] = ()  # (role, operator id)
     vehicles: tuple[str, ...] = ()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from hub.analysis.risk.evidence import (
     ROLE_OF_TYPE,
@@ -32,6 +32,7 @@ from hub.analysis.risk.evidence import (
     LpcoFacts,
     LpcoUse,
     OperatorFacts,
+    epoch_ms,
 )
 from hub.analysis.risk.profiles import Profile, profile_from_row
 from hub.graph.cypher import risk as cypher
@@ -71,7 +72,7 @@ def consignment_facts(row: Mapping[str, Any]) -> ConsignmentFacts:
         exit_office=row.get("exit_office"), entry_office=row.get("entry_office"),
         presentation_office=row.get("presentation_office"),
         value_eur=_float(row.get("value_eur")), gross_mass_kg=_float(row.get("gross_mass_kg")),
-        owner_party=row.get("owner_party"),
+        owner_party=row.get("owner_party"), goods_description=row.get("goods_description"),
         crossings=tuple(sorted(out["CROSSED"] - {""})),
         parties=tuple(sorted(parties)),
         vehicles=tuple(sorted(out["TRANSPORTED_BY"])),
@@ -90,7 +91,9 @@ def operator_facts(row: Mapping[str, Any]) -> OperatorFacts:
     return OperatorFacts(id=row["id"], country=row.get("country"),
                          first_seen=row.get("first_seen"),
                          aeo=tuple(aeo[k] for k in sorted(aeo)),
-                         controls=tuple(controls[k] for k in sorted(controls)))
+                         controls=tuple(controls[k] for k in sorted(controls)),
+                         co_located=int(row.get("co_located") or 0),
+                         co_reachable=int(row.get("co_reachable") or 0))
 
 
 def lpco_facts(row: Mapping[str, Any]) -> LpcoFacts:
@@ -134,7 +137,7 @@ class EvidenceReader:
         self._system = system
         self._operators: dict[str, OperatorFacts] = {}
         self._lpcos: dict[str, LpcoFacts] = {}
-        self._alert_index: dict[str, list[tuple[AlertFact, int, str, str]]] | None = None
+        self._alert_index: dict[str, list[_Placed]] | None = None
 
     @classmethod
     def for_caller(cls, store: GraphStore, visibility: Visibility) -> EvidenceReader:
@@ -241,9 +244,11 @@ class EvidenceReader:
                 frontier = step
             links: dict[str, AlertLink] = {}
             keep = _keeper(links)
-
+            declared = epoch_ms(c.declared_at)
             for row in await self._run(cypher.ALERTS_ON, cypher.ALERTS_ON,
                                        {"ids": sorted({*reach, c.id})}):
+                if not _linked_by(row.get("linked_at"), declared):
+                    continue
                 node = row["id"]
                 if node == c.id:
                     keep(AlertLink(alert_fact(row["a"]), 0, c.id, "Consignment", c.id,
@@ -254,35 +259,33 @@ class EvidenceReader:
             out[c.id] = sorted(links.values(), key=lambda link: (link.hops, link.alert.id))
         return out
 
-    async def _build_alert_index(self) -> dict[str, list[tuple[AlertFact, int, str, str]]]:
-        """node id -> (alert, hops from the node to the concerned node, via id, via kind)."""
-        index: dict[str, list[tuple[AlertFact, int, str, str]]] = defaultdict(list)
+    async def _build_alert_index(self) -> dict[str, list[_Placed]]:
+        """node id -> every alert whose concerned node is within MAX_HOPS of it."""
+        index: dict[str, list[_Placed]] = defaultdict(list)
         targets = await self._store.run(cypher.ALERT_TARGETS_SYSTEM, {})
-        if not targets:
-            return index
-        # node -> (alert id, concerned node id, its kind) carried outwards
-        frontier: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
-        alerts: dict[str, AlertFact] = {}
+        # node -> placements carried outwards (never from a concerned consignment)
+        frontier: dict[str, set[_Placed]] = defaultdict(set)
+        seen: set[tuple[str, str, str]] = set()  # (node, alert, concerned node) placed
         for row in targets:
-            alert = alert_fact(row["a"])
-            alerts[alert.id] = alert
-            index[row["id"]].append((alert, 0, row["id"], row["kind"]))
-            if row["kind"] != "Consignment":  # counts for that consignment alone
-                frontier[row["id"]].add((alert.id, row["id"], row["kind"]))
-        seen: dict[str, set[str]] = defaultdict(set)  # node -> alerts already placed there
-        for node, entries in index.items():
-            seen[node].update(a.id for a, _, _, _ in entries)
+            placed = _Placed(alert_fact(row["a"]), 0, row["id"], row["kind"],
+                             row.get("linked_at"))
+            index[row["id"]].append(placed)
+            seen.add((row["id"], placed.alert.id, row["id"]))
+            if row["kind"] != "Consignment":
+                frontier[row["id"]].add(placed)
         for hops in range(1, MAX_HOPS + 1):
             nexts = await self._neighbours(frontier)
-            step: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+            step: dict[str, set[_Placed]] = defaultdict(set)
             for node, carried in frontier.items():
                 for neighbour in nexts.get(node, {}):
-                    for alert_id, via, via_kind in carried:
-                        if alert_id in seen[neighbour]:
+                    for placed in carried:
+                        key = (neighbour, placed.alert.id, placed.via_id)
+                        if key in seen:
                             continue
-                        seen[neighbour].add(alert_id)
-                        index[neighbour].append((alerts[alert_id], hops, via, via_kind))
-                        step[neighbour].add((alert_id, via, via_kind))
+                        seen.add(key)
+                        moved = placed._replace(hops=hops)
+                        index[neighbour].append(moved)
+                        step[neighbour].add(moved)
             frontier = step
         return index
 
@@ -295,13 +298,34 @@ class EvidenceReader:
         index = self._alert_index
         out: dict[str, list[AlertLink]] = {}
         for c in facts:
+            declared = epoch_ms(c.declared_at)
             links: dict[str, AlertLink] = {}
-            for alert, _, _, _ in index.get(c.id, ()):
-                links[alert.id] = AlertLink(alert, 0, c.id, "Consignment", c.id, "Consignment")
+            keep = _keeper(links)
+            for placed in index.get(c.id, ()):
+                if placed.via_id == c.id and _linked_by(placed.linked_at, declared):
+                    keep(AlertLink(placed.alert, 0, c.id, "Consignment", c.id, "Consignment"))
             for subject, kind in sorted(self._subjects(c).items()):
-                for alert, hops, via, via_kind in index.get(subject, ()):
-                    old = links.get(alert.id)
-                    if via != c.id and (old is None or hops < old.hops):
-                        links[alert.id] = AlertLink(alert, hops, subject, kind, via, via_kind)
+                for placed in index.get(subject, ()):
+                    if placed.via_kind != "Consignment" and _linked_by(placed.linked_at,
+                                                                       declared):
+                        keep(AlertLink(placed.alert, placed.hops, subject, kind, placed.via_id,
+                                       placed.via_kind))
             out[c.id] = sorted(links.values(), key=lambda link: (link.hops, link.alert.id))
         return out
+
+
+class _Placed(NamedTuple):
+    """An alert placed at a node of the backward index: ``hops`` from the node it concerns
+    (``via``), through a CONCERNS edge recorded at ``linked_at`` (epoch ms)."""
+
+    alert: AlertFact
+    hops: int
+    via_id: str
+    via_kind: str
+    linked_at: int | None
+
+
+def _linked_by(linked_at: Any, declared: int | None) -> bool:
+    """The CONCERNS edge was recorded by the declaration (an alert attached to a consignment
+    after it was declared, say at its control, carries that control's outcome)."""
+    return not isinstance(linked_at, int) or declared is None or linked_at <= declared

@@ -44,7 +44,7 @@ CONSIGNMENTS, CONSIGNMENTS_SYSTEM = _twins("consignments", """
     WHERE @visible(c)
     RETURN c {.id, .reference, .declared_at, .direction, .hs_codes, .origin, .destination,
               .exit_office, .entry_office, .presentation_office, .value_eur, .gross_mass_kg,
-              .owner_party,
+              .owner_party, .goods_description,
               links_in: [(c)<-[r1]-(o) WHERE @visible(r1) AND @visible(o)
                          | r1.kind + '|' + o.id],
               links_out: [(c)-[r2]->(x) WHERE @visible(r2) AND @visible(x)
@@ -69,7 +69,13 @@ OPERATORS, OPERATORS_SYSTEM = _twins("operators", """
               controls: [(o)-[r2:EXPORTER_OF|IMPORTER_OF|DECLARANT_OF|CARRIER_OF]->(c2:Consignment)
                          <-[f:OF]-(k:ControlResult)
                          WHERE @visible(r2) AND @visible(c2) AND @visible(f) AND @visible(k)
-                         | [k.id, c2.id, k.controlled_at, k.outcome]]} AS o
+                         | [k.id, c2.id, k.controlled_at, k.outcome]],
+              co_located: size([(o)-[l1:LOCATED_AT]->(ad)<-[l2:LOCATED_AT]-(o4)
+                                WHERE o4.id <> o.id AND @visible(l1) AND @visible(ad)
+                                  AND @visible(l2) AND @visible(o4) | 1]),
+              co_reachable: size([(o)-[m1:REACHABLE_AT]->(ct)<-[m2:REACHABLE_AT]-(o5)
+                                  WHERE o5.id <> o.id AND @visible(m1) AND @visible(ct)
+                                    AND @visible(m2) AND @visible(o5) | 1])} AS o
     """)
 
 LPCOS, LPCOS_SYSTEM = _twins("lpcos", """
@@ -102,12 +108,12 @@ ALERTS_ON = statement("risk.alerts_on", """
     WITH wanted, x
     MATCH (a)-[k:CONCERNS]->(x)
     WHERE a.kind = 'RiskAlert' AND @visible(x) AND @visible(k) AND @visible(a)
-    RETURN wanted AS id, x.kind AS kind, %s AS a
+    RETURN wanted AS id, x.kind AS kind, k.ingested_at AS linked_at, %s AS a
     """ % _ALERT)  # noqa: UP031
 
 ALERT_TARGETS_SYSTEM = statement("risk.alert_targets_system", """
     MATCH (a:RiskAlert)-[k:CONCERNS]->(x:Entity)
-    RETURN x.id AS id, x.kind AS kind, %s AS a
+    RETURN x.id AS id, x.kind AS kind, k.ingested_at AS linked_at, %s AS a
     """ % _ALERT, filtered=False)  # noqa: UP031
 
 PROFILES, PROFILES_SYSTEM = _twins("profiles", """
