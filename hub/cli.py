@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -322,6 +324,10 @@ def checks_lpco(
 
 
 def main() -> None:
+    # A plain SIGTERM would end Python without running `finally` blocks, leaving the embedded
+    # database running; turning it into SystemExit stops the server cleanly (uvicorn installs
+    # its own handlers for `hub serve`).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     app()
 
 
