@@ -8,7 +8,8 @@ DESIGN.md. A read path added to the API must join :data:`READ_PATHS` below.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -550,6 +551,131 @@ async def check_hit_rates(api: Api, expect: Expect) -> None:
         assert all(r["hitRate"] == r["hits"] / r["controls"] for r in rows)
 
 
+# ---- checks: lpcoCheck, aeoStatus, priorityPassage (hub.api.checks) --------------------------
+
+LPCO_CHECK = ("query($id: ID!) { lpcoCheck(consignmentId: $id) { documentsChecked"
+              " signals { kind recordIds } } }")
+AEO_STATUS = "query($id: ID!) { aeoStatus(operatorId: $id, at: \"2026-03-14\") { id } }"
+PASSAGE = ("{ priorityPassage(crossing: \"LEAK-BCP\", at: \"2026-03-14\") { recognisedParties"
+           " items { id issuingParty holders { id } } } }")
+
+
+def _cycled(i: int) -> Sharing:
+    return ALERT_SHARINGS[i % len(ALERT_SHARINGS)]
+
+
+def _seen(expect: Expect, rec: Rec) -> bool:
+    return reference_visible(rec, expect.vis.records, expect.vis.kinds)
+
+
+DELETE_NODES = statement(
+    "tests.leaks.delete_nodes",
+    "UNWIND $ids AS wanted MATCH (n:Entity {id: wanted}) DETACH DELETE n",
+    Mode.WRITE,
+)
+
+
+@asynccontextmanager
+async def _layer(api: Api, nodes: list[tuple[Rec, dict[str, Any]]],
+                 edges: list[Rec]) -> AsyncIterator[None]:
+    """Write a layer of records for one check, and remove it after: the other read paths'
+    references know only the base graph (a licence or an AEO would join its neighbourhoods)."""
+    store = api.ctx.reader.store
+    records: list[Record] = [NodeRecord(r.kind, r.id, props, r.sharing or _cycled(0), SOURCE)
+                             for r, props in nodes]
+    records += [EdgeRecord(e.kind, e.source, e.target, e.sharing or _cycled(0), SOURCE)
+                for e in edges]
+    await GraphWriter(store).write(records)
+    try:
+        yield
+    finally:
+        await store.run(DELETE_NODES, {"ids": [r.id for r, _ in nodes]})
+
+
+def _edge(kind: str, source: str, target: str, sharing: Sharing) -> Rec:
+    return Rec(EdgeRecord(kind, source, target, sharing, SOURCE).id, kind, sharing, source, target)
+
+
+async def check_lpco_check(api: Api, expect: Expect) -> None:
+    """Each consignment presents five expired licences issued to the first operator; the
+    licence, its COVERED_BY and its ISSUED_TO edge each have their own sharing, in varied
+    combinations. Signals come only through what the caller sees."""
+    holder = min(r.id for r in expect.recs if r.kind == "Operator")
+    layer = []
+    for i, c in enumerate(r for r in expect.recs if r.kind == "Consignment"):
+        for j in range(5):
+            lpco = Rec(stable_id("Lpco", "leak", c.id, j), "Lpco", _cycled(i + j))
+            layer.append((c, lpco, _edge("COVERED_BY", c.id, lpco.id, _cycled(i + 2 * j + 1)),
+                          _edge("ISSUED_TO", lpco.id, holder, _cycled(i + 3 * j + 2))))
+    async with _layer(api, [(lpco, {"lpco_type": "licence", "number": lpco.id,
+                                    "status": "expired"}) for _, lpco, _, _ in layer],
+                      [e for _, _, cov, iss in layer for e in (cov, iss)]):
+        for c in (r for r in expect.recs if r.kind == "Consignment"):
+            await _check_lpco_of(api, expect, c, holder, layer)
+
+
+async def _check_lpco_of(api: Api, expect: Expect, c: Rec, holder: str,
+                         layer: list[tuple[Rec, Rec, Rec, Rec]]) -> None:
+    data = (await api(LPCO_CHECK, id=c.id))["lpcoCheck"]
+    if c.id not in expect.visible:
+        assert data is None, c
+        return
+    exporters = {r.source for r in expect.recs if r.kind == "EXPORTER_OF" and r.target == c.id
+                 and r.id in expect.visible and r.source in expect.visible}
+    presented, want = set(), set()
+    for _, lpco, cov, iss in (item for item in layer if item[0] is c):
+        if not (_seen(expect, cov) and _seen(expect, lpco)):
+            continue
+        presented.add(lpco.id)
+        want.add(("lpco_expired", lpco.id))
+        if _seen(expect, iss) and holder in expect.visible and exporters \
+                and holder not in exporters:
+            want.add(("lpco_other_holder", lpco.id))
+    assert data["documentsChecked"] == len(presented), c
+    assert {(s["kind"], s["recordIds"][0]) for s in data["signals"]} == want, c
+    mentioned = {i for s in data["signals"] for i in s["recordIds"]}
+    assert mentioned <= expect.visible | presented, c
+
+
+async def check_aeo_status_and_priority_passage(api: Api, expect: Expect) -> None:
+    """Each operator holds an AEO (issued by RS, MK or AL in turn); a crossing RS-MK; MK
+    recognises AL. Authorisations, holdings, parties, the crossing and the recognition each
+    have their own sharing."""
+    layer = []
+    for i, op in enumerate(r for r in expect.recs if r.kind == "Operator"):
+        aeo = Rec(stable_id("AeoAuthorisation", "leak", op.id), "AeoAuthorisation", _cycled(i + 3))
+        layer.append((op, aeo, ("RS", "MK", "AL")[i % 3],
+                      _edge("HOLDS", op.id, aeo.id, _cycled(i + 4))))
+    bcp = Rec(stable_id("BorderCrossingPoint", "LEAK-BCP"), "BorderCrossingPoint",
+              _cycled(len(layer)))
+    mk = Rec(stable_id("Party", "leak-MK"), "Party", _cycled(len(layer) + 1))
+    al = Rec(stable_id("Party", "leak-AL"), "Party", _cycled(len(layer) + 2))
+    mra = _edge("RECOGNISES_AEO_OF", mk.id, al.id, _cycled(len(layer) + 3))
+    nodes = [*((aeo, {"number": aeo.id, "status": "valid", "issuing_party": party,
+                      "valid_from": "2020-01-01"}) for _, aeo, party, _ in layer),
+             (bcp, {"code": "LEAK-BCP", "parties": ["RS", "MK"]}), (mk, {"code": "MK"}),
+             (al, {"code": "AL"})]
+    holders = {aeo.id: [op.id] if _seen(expect, holds) and op.id in expect.visible else []
+               for op, aeo, _, holds in layer}
+    async with _layer(api, nodes, [mra, *(holds for *_, holds in layer)]):
+        for op, aeo, _, _ in layer:
+            got = [a["id"] for a in (await api(AEO_STATUS, id=op.id))["aeoStatus"]]
+            assert got == ([aeo.id] if holders[aeo.id] and _seen(expect, aeo) else []), op
+        result = await SCHEMA.execute(PASSAGE, context_value=api.ctx)
+    if not _seen(expect, bcp):
+        assert result.errors
+        assert (result.errors[0].extensions or {}).get("code") == "not_found"
+        return
+    assert not result.errors, result.errors
+    assert result.data is not None
+    page = result.data["priorityPassage"]
+    recognised = all(_seen(expect, r) for r in (mra, mk, al))
+    assert page["recognisedParties"] == (["AL"] if recognised else [])
+    want = {aeo.id: holders[aeo.id] for _, aeo, party, _ in layer
+            if _seen(expect, aeo) and (party != "AL" or recognised)}
+    assert {i["id"]: [h["id"] for h in i["holders"]] for i in page["items"]} == want
+
+
 READ_PATHS: tuple[Callable[[Api, Expect], Awaitable[None]], ...] = (
     check_node_by_id,
     check_nodes_by_ids,
@@ -559,6 +685,8 @@ READ_PATHS: tuple[Callable[[Api, Expect], Awaitable[None]], ...] = (
     check_alert_by_id,
     check_inbox,
     check_hit_rates,
+    check_lpco_check,
+    check_aeo_status_and_priority_passage,
 )
 
 
