@@ -3,10 +3,14 @@ scorer, the learned model and its evaluation, and the pattern rules — on hand-
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
 from typing import Any
 
+import joblib
 import pytest
 
+from hub.analysis.risk.evaluation import Dataset, collect, train_and_evaluate
 from hub.analysis.risk.evidence import (
     AeoFact,
     AlertFact,
@@ -18,12 +22,14 @@ from hub.analysis.risk.evidence import (
     LpcoUse,
     OperatorFacts,
 )
+from hub.analysis.risk.features import FEATURES, Reference, vector
+from hub.analysis.risk.model import RiskModel, model_path, train
 from hub.analysis.risk.profiles import parse_criteria
 from hub.analysis.risk.scorer import score_all, score_for_caller
 from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds, score
 from hub.api.context import RequestContext
 from hub.api.schema import build_schema
-from hub.errors import InputError
+from hub.errors import ConfigError, InputError
 from hub.graph.falkor import FalkorStore
 from hub.graph.reader import GraphReader
 from hub.graph.writer import GraphWriter
@@ -419,3 +425,93 @@ async def test_a_retired_profile_stops_scoring(graph: FalkorStore) -> None:
     assert after is not None
     assert not any(c.factor == "profile" for c in after.contributions)
     assert after.score == pytest.approx(before.score - 25.0)
+
+
+# ---- the learned model ------------------------------------------------------------------------
+
+def synthetic_dataset(n: int = 600, seed: int = 3) -> tuple[Dataset, frozenset[str]]:
+    """Consignments over a year: one in ten is risky (undervalued, a new exporter, goods
+    described as something else); a third of all are controlled, finding most risky ones."""
+    rng = random.Random(seed)
+    evidence: list[Evidence] = []
+    labels: dict[str, int] = {}
+    risky: set[str] = set()
+    for i in range(n):
+        bad = rng.random() < 0.1
+        day = f"2025-{1 + i * 12 // n:02d}-{1 + i % 28:02d}"
+        cid = f"consignment:s{i:04d}"
+        exporter = f"operator:e{rng.randrange(40) if not bad else 100 + i}"
+        per_kg = rng.lognormvariate(1.5, 0.2) * (0.2 if bad and rng.random() < 0.8 else 1.0)
+        description = ("cigarettes" if bad and rng.random() < 0.5 else "raw tobacco")
+        facts = ConsignmentFacts(
+            id=cid, reference=cid, declared_at=day + "T08:00:00Z", direction="import",
+            hs_codes=("240110",), origin="MK", destination="RS", exit_office=None,
+            entry_office=None, presentation_office=None, value_eur=per_kg * 1000,
+            gross_mass_kg=1000.0, owner_party="RS", goods_description=description,
+            parties=(("exporter", exporter),))
+        first_seen = day if bad else "2024-01-01"
+        evidence.append(Evidence(facts, {exporter: OperatorFacts(exporter, "MK", first_seen)}))
+        if bad:
+            risky.add(cid)
+        if rng.random() < 0.33:
+            labels[cid] = int((bad and rng.random() < 0.85) or (not bad and rng.random() < 0.03))
+    return Dataset(tuple(evidence), labels, ()), frozenset(risky)
+
+
+def test_the_model_beats_random_and_the_rules_on_held_out_months() -> None:
+    dataset, truth = synthetic_dataset()
+    _, report = train_and_evaluate(dataset, 0.6, kinds=("logistic",), truth=truth)
+    assert report.cutoff > "2025-06"  # split by time: every held-out day follows training
+    rows = {(r.labels, r.method): r for r in report.results}
+    model, rules, chance = (rows[("truth", m)] for m in ("model (logistic)", "rules", "random"))
+    assert model.n == report.test_consignments
+    at10 = {r: x.at[1] for r, x in (("model", model), ("rules", rules), ("random", chance))}
+    assert at10["model"].hit_rate >= 3 * at10["random"].hit_rate
+    assert at10["model"].hit_rate > at10["rules"].hit_rate
+    assert model.auc is not None
+    assert model.auc > 0.8
+    assert report.weights
+    assert {name for name, _ in report.weights} <= set(FEATURES)
+
+
+def test_features_never_read_the_consignments_own_control() -> None:
+    dataset, _ = synthetic_dataset(200)
+    reference = Reference.fit(dataset.evidence)
+    e = dataset.evidence[50]
+    own = ControlFact("control:own", e.consignment.id, "2025-01-01T00:00:00Z", "seizure")
+    exporter = next(iter(e.operators.values()))
+    with_own = Evidence(e.consignment, {exporter.id: OperatorFacts(
+        exporter.id, exporter.country, exporter.first_seen, controls=(own,))})
+    assert vector(with_own, [], reference) == vector(e, [], reference)
+
+
+def test_a_saved_model_loads_with_its_features_and_refuses_another_version(
+    tmp_path: Path,
+) -> None:
+    dataset, _ = synthetic_dataset(300)
+    evidence, labels = dataset.labelled(dataset.evidence)
+    model = train(evidence, labels, [], "boosting")
+    path = model.save(model_path(tmp_path))
+    assert path == tmp_path / "models" / "risk-model.joblib"
+    loaded = RiskModel.load(path)
+    assert loaded.features == FEATURES
+    assert loaded.meta["labels"] == len(labels)
+    assert loaded.predict(evidence[:5], []) == model.predict(evidence[:5], [])
+    joblib.dump({"version": 0, "features": ["x"]}, path)
+    with pytest.raises(ConfigError, match="retrain"):
+        RiskModel.load(path)
+    with pytest.raises(InputError, match="both outcomes"):
+        train(evidence[:30], [0] * 30, [])
+
+
+async def test_collect_reads_every_consignment_in_time_order_with_control_labels(
+    graph: FalkorStore,
+) -> None:
+    dataset = await collect(graph)
+    days = [e.consignment.day for e in dataset.evidence]
+    assert days == sorted(days)
+    assert len(days) == 5
+    assert dataset.labels == {C1: 1, C0: 1, C2: 0, C3: 0, C4: 0}
+    assert [p.id for p in dataset.profiles] == [TOBACCO]
+    assert dataset.cutoff(0.6) == "2025-05-01"
+    assert [e.consignment.id for e in dataset.from_day("2025-05-01")] == [C0, C1]

@@ -144,3 +144,10 @@ UPDATE_PROFILE = statement("risk.update_profile", """
     SET p += $props
     RETURN p.id AS id
     """, Mode.WRITE)
+
+# ---- feedback for the learned model (system tasks: training and evaluation) --------------------
+
+CONTROL_OUTCOMES_SYSTEM = statement("risk.control_outcomes_system", """
+    MATCH (k:ControlResult)-[f:OF]->(c:Consignment)
+    RETURN c.id AS id, k.outcome AS outcome
+    """, filtered=False)
