@@ -24,6 +24,7 @@ from hub.analysis.risk.evidence import (
 )
 from hub.analysis.risk.features import FEATURES, Reference, vector
 from hub.analysis.risk.model import RiskModel, model_path, train
+from hub.analysis.risk.patterns import run_patterns
 from hub.analysis.risk.profiles import parse_criteria
 from hub.analysis.risk.scorer import score_all, score_for_caller
 from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds, score
@@ -32,6 +33,7 @@ from hub.api.schema import build_schema
 from hub.errors import ConfigError, InputError
 from hub.graph.falkor import FalkorStore
 from hub.graph.reader import GraphReader
+from hub.graph.statements import Mode, statement
 from hub.graph.writer import GraphWriter
 from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Record, Sharing, stable_id
 from hub.policy import CasbinPolicy
@@ -515,3 +517,89 @@ async def test_collect_reads_every_consignment_in_time_order_with_control_labels
     assert [p.id for p in dataset.profiles] == [TOBACCO]
     assert dataset.cutoff(0.6) == "2025-05-01"
     assert [e.consignment.id for e in dataset.from_day("2025-05-01")] == [C0, C1]
+
+
+# ---- pattern rules ----------------------------------------------------------------------------
+
+RS_ONLY = Sharing("RS-CUS", "RS", Distribution.ORIGINATOR)
+SEIZED_OP, NEIGHBOUR, RING_A, RING_B, RING_TRUCK, CERT2 = (
+    _id("Operator", "p-seized"), _id("Operator", "p-neighbour"), _id("Operator", "p-ring-a"),
+    _id("Operator", "p-ring-b"), _id("Vehicle", "p-truck"), _id("Lpco", "p-cert"))
+CASE = stable_id("Case", "risk-test", "ring")
+COUNT_CANDIDATES = statement(
+    "tests.risk.count_candidates",
+    "MATCH (a:RiskAlert) WHERE a.status = 'candidate' RETURN count(a) AS n")
+DISMISS = statement(
+    "tests.risk.dismiss", "MATCH (a:RiskAlert {id: $id}) SET a.status = 'dismissed'", Mode.WRITE)
+
+
+def pattern_scene() -> Graph:
+    g = Graph()
+    shared = g.node("Address", _id("Address", "p-centre"), text="Poslovni centar 1")
+    for op in (SEIZED_OP, NEIGHBOUR, RING_A, RING_B):
+        g.node("Operator", op, name="op " + op[-4:], country="RS")
+    g.edge("LOCATED_AT", SEIZED_OP, shared)
+    g.edge("LOCATED_AT", NEIGHBOUR, shared)
+    seized = consignment(g, _id("Consignment", "p-seized"), "2025-06-01",
+                         ("EXPORTER_OF", SEIZED_OP))
+    g.node("ControlResult", _id("ControlResult", "p-seizure"), RS_ONLY, outcome="seizure",
+           controlled_at="2025-06-02T09:00:00Z", control_type="physical", office="RS081001")
+    g.edge("OF", _id("ControlResult", "p-seizure"), seized, RS_ONLY)
+    g.node("Case", CASE, title="ring", status="open")
+    g.node("Vehicle", RING_TRUCK, plate="NS111AA")
+    g.node("Lpco", CERT2, number="PC-1", lpco_type="phyto_certificate", quantity=10.0)
+    for key, op, rel, day in (("p-a", RING_A, "EXPORTER_OF", "2025-06-20"),
+                              ("p-b", RING_B, "IMPORTER_OF", "2025-06-25")):
+        g.edge("INCLUDES", CASE, op)
+        cid = consignment(g, _id("Consignment", key), day, (rel, op))
+        g.edge("TRANSPORTED_BY", cid, RING_TRUCK)
+        g.edge("COVERED_BY", cid, CERT2, quantity=10.0)
+    return g
+
+
+async def test_pattern_rules_raise_candidates_once_under_each_agencys_view(
+    store: FalkorStore,
+) -> None:
+    await pattern_scene().write(store)
+    audiences = {"RS-CUS": visibility("RS-CUS"), "MK-CUS": visibility("MK-CUS")}
+    report = await run_patterns(store, audiences, "2025-06-30", audit=AuditTrail(store))
+    found = {(c.agency, c.rule, c.subject_id) for c in report.candidates}
+    assert found == {
+        ("RS-CUS", "shared_address_seizure", NEIGHBOUR),
+        ("RS-CUS", "ring_vehicle", RING_TRUCK), ("MK-CUS", "ring_vehicle", RING_TRUCK),
+        ("RS-CUS", "lpco_overuse", CERT2), ("MK-CUS", "lpco_overuse", CERT2),
+    }  # MK-CUS cannot see the seizure, so it gets no candidate from it
+    assert report.created == 5
+    seizure = next(c for c in report.candidates if c.rule == "shared_address_seizure")
+    assert SEIZED_OP in seizure.evidence
+    assert _id("ControlResult", "p-seizure") in seizure.evidence
+    # a candidate is its owner's alone, and says what it concerns
+    rs_reader = GraphReader(store, visibility("RS-CUS"))
+    node = await rs_reader.node(seizure.id)
+    assert node is not None
+    assert (node["status"], node["owner_agency"], node["distribution"]) == (
+        "candidate", "RS-CUS", "ORIGINATOR")
+    assert await GraphReader(store, visibility("MK-CUS")).node(seizure.id) is None
+    links = await rs_reader.links(seizure.id, "CONCERNS", True, 10, "")
+    assert [row["n"]["id"] for row in links.rows] == [NEIGHBOUR]
+    # idempotent, and a reviewed candidate is never reset
+    await store.run(DISMISS, {"id": seizure.id})
+    again = await run_patterns(store, audiences, "2025-06-30")
+    assert again.created == 0
+    assert {c.id for c in again.candidates} == {c.id for c in report.candidates}
+    assert (await store.run(COUNT_CANDIDATES))[0]["n"] == 4
+    assert (await rs_reader.node(seizure.id) or {})["status"] == "dismissed"
+    trail = await AuditTrail(store).accessed_records_of("RS-CUS")
+    assert [e.operation for e in trail.entries] == ["raise_candidates"]
+
+
+async def test_windows_bound_the_rules_and_candidates_never_score(store: FalkorStore) -> None:
+    await pattern_scene().write(store)
+    later = await run_patterns(store, {"RS-CUS": visibility("RS-CUS")}, "2025-12-31")
+    assert later.candidates == ()  # every fact is older than the rules' windows
+    await run_patterns(store, {"RS-CUS": visibility("RS-CUS")}, "2025-06-30")
+    ring_b = await score_for_caller(store, visibility("RS-CUS"), _id("Consignment", "p-b"))
+    assert ring_b is not None
+    assert not any(c.factor == "alert" for c in ring_b.contributions)
+    with pytest.raises(InputError, match="as_of"):
+        await run_patterns(store, {}, "30.06.2025")

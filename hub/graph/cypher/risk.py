@@ -151,3 +151,59 @@ CONTROL_OUTCOMES_SYSTEM = statement("risk.control_outcomes_system", """
     MATCH (k:ControlResult)-[f:OF]->(c:Consignment)
     RETURN c.id AS id, k.outcome AS outcome
     """, filtered=False)
+
+# ---- pattern rules: run under one agency's visibility, they raise candidates for it -----------
+
+PATTERN_SHARED_ADDRESS_SEIZURE = statement("risk.pattern.shared_address_seizure", """
+    MATCH (k:ControlResult)
+    WHERE k.outcome = 'seizure' AND k.controlled_at >= $since AND k.controlled_at <= $until
+      AND @visible(k)
+    MATCH (k)-[f:OF]->(c:Consignment)<-[r:EXPORTER_OF|IMPORTER_OF]-(s:Operator)
+    WHERE @visible(f) AND @visible(c) AND @visible(r) AND @visible(s)
+    MATCH (s)-[l1:LOCATED_AT]->(a:Address)<-[l2:LOCATED_AT]-(o:Operator)
+    WHERE o.id <> s.id AND @visible(l1) AND @visible(a) AND @visible(l2) AND @visible(o)
+    WITH o, collect(DISTINCT s.id) AS seized, collect(DISTINCT k.id) AS controls,
+         collect(DISTINCT a.id) AS addresses
+    RETURN o.id AS subject, 'Operator' AS kind, seized + controls + addresses AS evidence
+    ORDER BY subject
+    """)
+"""Operators sharing an address with an operator whose consignment was seized in the window."""
+
+PATTERN_RING_VEHICLE: dict[str, Statement] = {
+    label: statement("risk.pattern.ring_vehicle." + label, """
+    MATCH (g:`%s`)-[i:INCLUDES|CONCERNS]->(o:Operator)
+    WHERE (g.kind = 'Case' OR NOT coalesce(g.status, '') IN $inactive)
+      AND @visible(g) AND @visible(i) AND @visible(o)
+    MATCH (o)-[p:EXPORTER_OF|IMPORTER_OF|CARRIER_OF]->(c:Consignment)
+          -[t:TRANSPORTED_BY]->(v:Vehicle)
+    WHERE c.declared_at >= $since AND c.declared_at <= $until
+      AND @visible(p) AND @visible(c) AND @visible(t) AND @visible(v)
+    WITH g, v, collect(DISTINCT o.id) AS operators, collect(DISTINCT c.id) AS consignments
+    WHERE size(operators) >= 2
+    RETURN v.id AS subject, 'Vehicle' AS kind, [g.id] + operators + consignments AS evidence
+    ORDER BY subject
+    """ % label)  # noqa: UP031  (whitelisted labels)
+    for label in ("Case", "RiskAlert")
+}
+"""Vehicles that carried, in the window, consignments of two operators of one known group: an
+RMTT case, or an alert in force that concerns several operators."""
+
+PATTERN_LPCO_OVERUSE = statement("risk.pattern.lpco_overuse", """
+    MATCH (l:Lpco)<-[u:COVERED_BY]-(c:Consignment)
+    WHERE c.declared_at >= $since AND c.declared_at <= $until
+      AND @visible(l) AND @visible(u) AND @visible(c)
+    WITH l, collect(DISTINCT c.id) AS consignments
+    WHERE size(consignments) > CASE WHEN toLower(coalesce(l.lpco_type, '')) CONTAINS 'certificate'
+                                    THEN 1 ELSE $max_uses END
+    RETURN l.id AS subject, 'Lpco' AS kind, consignments AS evidence
+    ORDER BY subject
+    """)
+"""Documents presented more often than plausible in the window: a certificate (one shipment
+each) with two consignments or more, any other document more than ``$max_uses`` times."""
+
+EXISTING_SYSTEM = statement("risk.existing_system", """
+    UNWIND $ids AS wanted
+    MATCH (n:Entity {id: wanted})
+    RETURN n.id AS id
+    """, filtered=False)
+"""Which candidate ids exist already (system task: the ids are the pattern runner's own)."""
