@@ -131,9 +131,11 @@ def pairwise(messages: list[SeedMessage], rules: MatchRules) -> tuple[int, int]:
     return matches, signals
 
 
-def bench_matching(n_trucks: int = TRUCKS_PER_DAY, days: float = 1.0,
+def bench_matching(n_trucks: int = TRUCKS_PER_DAY, days: float | None = None,
                    sample_trucks: int = 1_500) -> dict[str, Any]:
-    """Match ``n_trucks`` trucks' messages spread over ``days``; figures and ratios as a dict."""
+    """Match ``n_trucks`` trucks' messages spread over ``days`` (default: as many days as
+    13,000 trucks a day make); figures and ratios as a dict."""
+    days = days if days is not None else n_trucks / TRUCKS_PER_DAY
     rules = MatchRules()
     raw, injected = synthetic_messages(n_trucks, days)
     started = time.perf_counter()
