@@ -323,6 +323,59 @@ def checks_lpco(
         raise typer.Exit(code=1)
 
 
+risk_app = typer.Typer(help="Risk targeting: scores, the learned model, pattern candidates.",
+                       no_args_is_help=True)
+app.add_typer(risk_app, name="risk")
+TruthOption = Annotated[Path | None, typer.Option(
+    help="Demo ground truth to judge against (default: the one demo-truth-*.json in HUB_DATA_DIR)")]
+
+
+@risk_app.command("score")
+def risk_score(top: Annotated[int, typer.Option(help="How many top scores to list")] = 10) -> None:
+    """Score every consignment (system task): channel split, throughput, top scores explained."""
+    from hub.analysis.risk.commands import score_command
+
+    settings = _settings()
+    _run(lambda: score_command(settings, Console(), top))
+
+
+@risk_app.command("train")
+def risk_train(
+    kind: Annotated[str, typer.Option(help="logistic or boosting")] = "logistic",
+    train_share: Annotated[float, typer.Option(
+        help="Share of consignments, oldest first, to learn from (1.0: all, no report)")] = 0.7,
+    truth: TruthOption = None,
+) -> None:
+    """Train the model on control results before a cutoff, report on the rest, save it."""
+    from hub.analysis.risk.commands import train_command
+
+    settings = _settings()
+    _run(lambda: train_command(settings, Console(), kind, train_share, truth))
+
+
+@risk_app.command("evaluate")
+def risk_evaluate(truth: TruthOption = None) -> None:
+    """Judge the saved model, the rules and random selection on consignments after training."""
+    from hub.analysis.risk.commands import evaluate_command
+
+    settings = _settings()
+    _run(lambda: evaluate_command(settings, Console(), truth))
+
+
+@risk_app.command("patterns")
+def risk_patterns(
+    as_of: Annotated[str | None, typer.Option(help="Day the rules look back from (YYYY-MM-DD)")]
+    = None,
+    agency: Annotated[list[str] | None, typer.Option(
+        help="Agency to raise candidates for (repeatable; default: CEFTA customs)")] = None,
+) -> None:
+    """Run every pattern rule once and print the alert candidates (new ones are stored)."""
+    from hub.analysis.risk.commands import patterns_command
+
+    settings = _settings()
+    _run(lambda: patterns_command(settings, Console(), as_of, agency))
+
+
 def main() -> None:
     # A plain SIGTERM would end Python without running `finally` blocks, leaving the embedded
     # database running; turning it into SystemExit stops the server cleanly (uvicorn installs

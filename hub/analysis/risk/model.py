@@ -112,7 +112,7 @@ def train(evidence: Sequence[Evidence], labels: Sequence[int], profiles: Sequenc
     rows = model.matrix(evidence, profiles)
     model.estimator.fit(rows, list(labels))
     days = sorted(d for d in (e.consignment.day for e in evidence) if d)
-    model.meta = {"labels": len(labels), "hits": int(sum(labels)),
+    model.meta = {"labels": len(labels), "hits": int(sum(labels)), "kind": kind,
                   "trained_from": days[0] if days else None,
                   "trained_until": days[-1] if days else None, "seed": seed}
     return model
