@@ -100,7 +100,7 @@ async def test_everything_is_stamped_with_the_submitters_sharing_and_provenance(
     for record in records:
         assert (record["owner_agency"], record["owner_party"]) == ("MK-CUS", "MK")
         assert record["distribution"] == "LISTED"
-        assert record["share_with"] == ["RS", "RS-PHY", "case:42"]
+        assert record["share_with"] == ["party:RS", "agency:RS-PHY", "case:42"]
         assert record["source"] == "seed-plus"
         assert record["source_ref"] in {"RS-SEED-2026-000123", "MK-SEED-2026-004321",
                                         "ME-SEED-2026-000077"}
@@ -241,3 +241,24 @@ def test_hub_ingest_prints_a_summary_and_exits_non_zero_on_rejections(
             await graph.close()
 
         asyncio.run(drop())
+
+
+async def test_a_listed_audience_really_sees_what_was_shared_with_it(
+    store: FalkorStore, tmp_path: Path
+) -> None:
+    from hub.graph.reader import GraphReader
+    from hub.policy import CasbinPolicy
+    from hub.principal import Principal, Role
+    from hub.settings import Settings
+
+    sharing = sharing_for("MK-CUS", "listed", ["RS-PHY"])
+    messages = GOLDEN / "inputs" / "seed-plus-messages.jsonl"
+    await ingest_path(store, connector("seed-plus"), str(messages), sharing, data_dir=tmp_path)
+    policy = CasbinPolicy(Settings().policy_dir)
+
+    async def consignments(agency: str, agency_type: str) -> int:
+        who = Principal("u", "RS", agency, agency_type, frozenset({Role.ANALYST}), "t")
+        return await GraphReader(store, policy.visibility(who)).count("Consignment", {})
+
+    assert await consignments("RS-PHY", "phytosanitary") == 3
+    assert await consignments("RS-CUS", "customs") == 0

@@ -64,18 +64,31 @@ def sharing_for(agency: str, distribution: Distribution | str = Distribution.PAR
         ) from None
     audiences: list[str] = []
     for entry in share_with:
-        code = entry.strip()
-        known = code in PARTY_BY_CODE or code in AGENCY_BY_CODE
-        if not known and not (code.startswith("case:") and len(code) > len("case:")):
-            raise InputError(
-                f"share-with entry {entry!r} is not a party code (RS), an agency code (MK-PHY) "
-                "or a case (case:<id>)"
-            )
-        if code not in audiences:
-            audiences.append(code)
+        token = _share_token(entry)
+        if token not in audiences:
+            audiences.append(token)
     if level is Distribution.LISTED and not audiences:
         raise InputError("distribution LISTED needs at least one --share-with audience")
     return Sharing(agency, info.party, level, tuple(audiences))
+
+
+def _share_token(entry: str) -> str:
+    """The share-list token for ``RS``, ``MK-PHY``, ``case:<id>`` (or an already-written
+    ``party:RS`` / ``agency:MK-PHY``): the form the access filter matches."""
+    code = entry.strip()
+    kind, _, value = code.partition(":")
+    if kind in {"party", "agency"} and value:
+        code = value
+    if code in PARTY_BY_CODE:
+        return "party:" + code
+    if code in AGENCY_BY_CODE:
+        return "agency:" + code
+    if kind == "case" and value:
+        return code
+    raise InputError(
+        f"share-with entry {entry!r} is not a party code (RS), an agency code (MK-PHY) "
+        "or a case (case:<id>)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
