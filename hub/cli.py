@@ -217,8 +217,20 @@ def ingest(
         total = total_size(chosen, source)
         async with open_store(settings) as store:
             with RichProgress(total, console) as progress:
-                return await ingest_path(store, chosen, source, sharing,
-                                         data_dir=settings.data_dir, progress=progress)
+                report = await ingest_path(store, chosen, source, sharing,
+                                           data_dir=settings.data_dir, progress=progress)
+            if chosen.name == "aeo-register":
+                # A register states current statuses; the history and the suspension and
+                # revocation signals follow from it.
+                from datetime import UTC, datetime
+
+                from hub.checks.aeo_changes import sync_aeo_history
+
+                today = datetime.now(UTC).date().isoformat()
+                for change in await sync_aeo_history(store, today):
+                    console.print(f"AEO {change.number or change.id}: {change.previous} -> "
+                                  f"{change.status} on {change.day}", markup=False)
+            return report
 
     report = _run(job)
     print_summary(Console(), report)
