@@ -8,11 +8,13 @@ DESIGN.md. A read path added to the API must join :data:`READ_PATHS` below.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import networkx as nx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -676,6 +678,166 @@ async def check_aeo_status_and_priority_passage(api: Api, expect: Expect) -> Non
     assert {i["id"]: [h["id"] for h in i["holders"]] for i in page["items"]} == want
 
 
+# ---- link analysis: expand, paths, sharedIdentifiers, timeline, network (hub.api.links) --------
+# Other read paths write layers of their own (alerts, documents, AEO) into the graph: these checks
+# follow the base graph's relationship types only, or compare the base graph's kinds only.
+
+BASE_TYPES = list(EDGES)
+
+
+def _base_graph(expect: Expect) -> nx.Graph:
+    """The visible base graph: visible nodes, and visible edges between visible nodes."""
+    graph = nx.Graph()
+    graph.add_nodes_from(expect.nodes())
+    for r in expect.recs:
+        if r.kind in EDGES and r.id in expect.visible and {r.source, r.target} <= expect.visible:
+            graph.add_edge(r.source, r.target, id=r.id)
+    return graph
+
+
+LINK_SHARINGS = (  # cycled over the timeline layer's controls and OF edges
+    Sharing("RS-CUS", "RS", Distribution.PARTY),
+    Sharing("MK-CUS", "MK", Distribution.CEFTA_CUSTOMS),
+    Sharing("AL-CUS", "AL", Distribution.ORIGINATOR),
+    Sharing("HR-CUS", "HR", Distribution.LISTED, ("party:RS", "agency:MK-CUS")),
+    Sharing("RS-PHY", "RS", Distribution.CEFTA_EU),
+)
+DELETE_LINK_LAYER = statement(
+    "tests.leaks.delete_link_layer",
+    "UNWIND $ids AS wanted MATCH (n:Entity {id: wanted}) DETACH DELETE n",
+    Mode.WRITE,
+)
+
+
+async def check_expand(api: Api, expect: Expect) -> None:
+    base = _base_graph(expect)
+    query = ("query($id: ID!, $cap: Int!, $types: [String!]) { expand(id: $id, depth: 1,"
+             " perLevelCap: $cap, relTypes: $types) { levels { more moreExact }"
+             " nodes { id level more visibleBecause } edges { id source target } } }")
+    for seed in sorted(base, key=lambda n: (-base.degree(n), n))[:1]:
+        want_edges = {d["id"] for _, _, d in base.edges(seed, data=True)}
+        full = (await api(query, id=seed, cap=100, types=BASE_TYPES))["expand"]
+        assert {n["id"] for n in full["nodes"]} == {seed, *base[seed]}, seed
+        assert {e["id"] for e in full["edges"]} == want_edges, seed
+        assert full["nodes"][0]["more"] == 0
+        one = (await api(query, id=seed, cap=1, types=BASE_TYPES))["expand"]
+        assert len(one["nodes"]) == 1 + min(1, len(base[seed]))
+        # "and N more" counts the visible links that are not shown, nothing hidden.
+        assert one["nodes"][0]["more"] == len(want_edges) - len(one["edges"])
+        assert one["levels"][0]["more"] == one["nodes"][0]["more"]
+        assert all(n["visibleBecause"] for n in full["nodes"] + one["nodes"])
+
+
+async def check_paths(api: Api, expect: Expect) -> None:
+    base = _base_graph(expect)
+    query = ("query($a: ID!, $b: ID!, $types: [String!]) { paths(from: $a, to: $b, limit: 10,"
+             " relTypes: $types) { length paths { nodes { id } edges { id source target } } } }")
+    nodes = expect.nodes()
+    for a, b in list(zip(nodes, reversed(nodes), strict=True))[:2]:
+        if a == b:
+            continue
+        got = (await api(query, a=a, b=b, types=BASE_TYPES))["paths"]
+        want = (list(nx.all_shortest_paths(base, a, b)) if nx.has_path(base, a, b) else [])
+        want = [p for p in want if len(p) <= 7]
+        assert got["length"] == (len(want[0]) - 1 if want else None), (a, b)
+        if len(want) <= 10:
+            assert sorted(tuple(n["id"] for n in p["nodes"]) for p in got["paths"]) == sorted(
+                tuple(p) for p in want)
+        for path in got["paths"]:
+            ids = [n["id"] for n in path["nodes"]]
+            assert set(ids) <= expect.visible
+            for (left, right), e in zip(itertools.pairwise(ids), path["edges"], strict=True):
+                assert e["id"] in expect.visible
+                assert {e["source"], e["target"]} == {left, right}
+
+
+async def check_shared_identifiers(api: Api, expect: Expect) -> None:
+    operators = expect.nodes("Operator")
+    if len(operators) < 2:
+        return
+    base = _base_graph(expect)
+    query = ("query($ids: [ID!]!) { sharedIdentifiers(operatorIds: $ids, maxDegree: 1000,"
+             " limit: 100) { pairs { a b items { id kind degree } } } }")
+    got = {frozenset((p["a"], p["b"])): {i["id"]: i["degree"] for i in p["items"]
+                                         if i["kind"] in NODE_LABELS}
+           for p in (await api(query, ids=operators))["sharedIdentifiers"]["pairs"]}
+    uses: dict[str, set[str]] = {o: set() for o in operators}
+    for o in operators:
+        for n in base[o]:
+            if n in expect.nodes("Address"):
+                uses[o].add(n)
+            elif n in expect.nodes("Consignment"):
+                uses[o].update(m for m in base[n] if m in expect.nodes("Vehicle")
+                               or m in expect.nodes("Person"))
+    for a, b in ((a, b) for i, a in enumerate(operators) for b in operators[i + 1:]):
+        want = uses[a] & uses[b]
+        assert set(got.get(frozenset((a, b)), {})) == want, (a, b)
+        for item in want:  # the degree counts the visible identifier edges only
+            assert got[frozenset((a, b))][item] == base.degree(item), item
+
+
+async def check_timeline(api: Api, expect: Expect) -> None:
+    """Each consignment (hidden ones too) gets a dated control; controls and their OF edges
+    have their own sharing. A timeline shows the controls of the visible consignments one
+    visible link away, in time order, page by page; the layer is removed afterwards."""
+    layer = []
+    for i, c in enumerate(r for r in expect.recs if r.kind == "Consignment"):
+        k = Rec(stable_id("ControlResult", "leak-links", c.id), "ControlResult",
+                LINK_SHARINGS[i % len(LINK_SHARINGS)])
+        of = EdgeRecord("OF", k.id, c.id, LINK_SHARINGS[(i * 2 + 1) % len(LINK_SHARINGS)], SOURCE)
+        at = f"2025-02-{i % 3 + 1:02d}T10:00:00Z"  # ties, so that keys break them
+        layer.append((k, Rec(of.id, "OF", of.sharing, k.id, c.id), at))
+    await GraphWriter(api.ctx.reader.store).write(
+        [NodeRecord("ControlResult", k.id, {"controlled_at": at, "outcome": "irregularity"},
+                    k.sharing or LINK_SHARINGS[0], SOURCE) for k, _, at in layer]
+        + [EdgeRecord("OF", of.source, of.target, of.sharing or LINK_SHARINGS[0], SOURCE)
+           for _, of, _ in layer])
+    try:
+        await _check_timelines(api, expect, layer)
+    finally:
+        await api.ctx.reader.store.run(DELETE_LINK_LAYER, {"ids": [k.id for k, _, _ in layer]})
+
+
+async def _check_timelines(api: Api, expect: Expect, layer: list[tuple[Rec, Rec, str]]) -> None:
+    base = _base_graph(expect)
+    query = ("query($id: ID!, $first: Int!, $after: String) { timeline(id: $id, first: $first,"
+             " after: $after) { edges { node { id type record { id kind } } }"
+             " pageInfo { hasNextPage endCursor } } }")
+    mine = {k.id for k, _, _ in layer}
+    consignments = set(expect.nodes("Consignment"))
+    for entity in sorted(base, key=lambda n: (-base.degree(n), n))[:1]:
+        seen, after = [], None
+        while True:
+            page = (await api(query, id=entity, first=3, after=after))["timeline"]
+            seen += [e["node"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert len({e["id"] for e in seen}) == len(seen)  # no event twice across pages
+        assert all(e["record"]["id"] in expect.visible for e in seen
+                   if e["record"]["kind"] in NODE_LABELS)
+        subjects = {entity} if entity in consignments else set(base[entity]) & consignments
+        want = sorted(((at, k.id) for k, of, at in layer if of.target in subjects
+                       and reference_visible(k, expect.vis.records, expect.vis.kinds)
+                       and reference_visible(of, expect.vis.records, expect.vis.kinds)))
+        assert [e["record"]["id"] for e in seen if e["record"]["id"] in mine] == [
+            k for _, k in want], entity
+
+
+async def check_network(api: Api, expect: Expect) -> None:
+    base = _base_graph(expect)
+    if not expect.nodes():
+        return
+    query = ("query($ids: [ID!]!, $types: [String!]) { network(ids: $ids, depth: 0,"
+             " relTypes: $types) { components nodes { node { id } degree } edges { id } } }")
+    got = (await api(query, ids=expect.nodes(), types=BASE_TYPES))["network"]
+    assert sorted(n["node"]["id"] for n in got["nodes"]) == expect.nodes()
+    assert sorted(e["id"] for e in got["edges"]) == sorted(d["id"] for *_, d in
+                                                           base.edges(data=True))
+    assert got["components"] == nx.number_connected_components(base)
+    assert {n["node"]["id"]: n["degree"] for n in got["nodes"]} == dict(base.degree())
+
+
 READ_PATHS: tuple[Callable[[Api, Expect], Awaitable[None]], ...] = (
     check_node_by_id,
     check_nodes_by_ids,
@@ -687,6 +849,11 @@ READ_PATHS: tuple[Callable[[Api, Expect], Awaitable[None]], ...] = (
     check_hit_rates,
     check_lpco_check,
     check_aeo_status_and_priority_passage,
+    check_expand,
+    check_paths,
+    check_shared_identifiers,
+    check_timeline,
+    check_network,
 )
 
 

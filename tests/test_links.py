@@ -290,6 +290,18 @@ async def test_paths_never_walk_through_reference_nodes(store: FalkorStore) -> N
     assert [p.nodes for p in to_bcp.paths] == [(x, BCP)]
 
 
+async def test_paths_do_not_walk_through_super_nodes(graph: FalkorStore) -> None:
+    await GraphWriter(graph).write([node("Consignment", cons("C9"), RS, reference="C9"),
+                                    edge("TRANSPORTED_BY", cons("C9"), VEH)])
+    both = await shortest_paths(scanner(graph), A, C3, 6, limit=10)
+    assert sorted(p.nodes for p in both.paths) == [(A, C2, DRIVER, C3), (A, C2, VEH, C3)]
+    # With three links the vehicle is a super-node: reached, not walked through.
+    bounded = await shortest_paths(scanner(graph), A, C3, 6, limit=10, super_degree=3)
+    assert [p.nodes for p in bounded.paths] == [(A, C2, DRIVER, C3)]
+    assert not bounded.exhaustive
+    assert any("super-node" in note for note in bounded.graph.notes)
+
+
 # ---- shared identifiers --------------------------------------------------------------------------
 
 O1, O2, O3, O4, D = op("O1"), op("O2"), op("O3"), op("O4"), op("declarant")

@@ -9,9 +9,11 @@ shortest path has its node at the forward depth in both visited sets, and the pa
 enumerated from the parents recorded on each side.
 
 Bounds: each scan reads at most the scan budget per frontier chunk, a side's frontier is cut
-at :data:`MAX_FRONTIER` nodes, and reference nodes (border crossings, parties, agencies,
-profiles) are never walked through, only reached as an end. When a bound cut the search,
-``exhaustive`` is false: the paths found are real and visible, but a shorter one may exist.
+at :data:`MAX_FRONTIER` nodes, reference nodes (border crossings, parties, agencies, profiles)
+are never walked through, only reached as an end, and super-nodes (:data:`SUPER_DEGREE` visible
+links or more) are reached, so a path may meet there, but not walked through. When a bound cut
+the search, ``exhaustive`` is false: the paths found are real and visible, but a shorter one
+may exist.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from hub.errors import InputError, NotFoundError
 MAX_HOPS = 6
 MAX_PATHS = 10
 MAX_FRONTIER = 1_000
+SUPER_DEGREE = 500
+"""A node with this many visible links (a customs broker, a big forwarder) is a super-node: a
+path may meet there, but the search does not walk through it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +70,15 @@ class _Side:
     dist: dict[str, int] = field(default_factory=dict)
     parents: dict[str, list[tuple[str, Link]]] = field(default_factory=dict)
     frontier: list[str] = field(default_factory=list)
+    supers: set[str] = field(default_factory=set)
 
 
 async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: int = 6, *,
                          rel_types: Sequence[str] | None = None, window: Window | None = None,
-                         limit: int = 3) -> PathResult:
+                         limit: int = 3, super_degree: int = SUPER_DEGREE) -> PathResult:
     """Up to ``limit`` (1-10) shortest paths of at most ``max_hops`` (1-6) between two visible
-    records. Raises LimitError, InputError, NotFoundError (hidden = absent)."""
+    records, not walking through nodes with ``super_degree`` visible links or more.
+    Raises LimitError, InputError, NotFoundError (hidden = absent)."""
     check_range("maxHops", max_hops, 1, MAX_HOPS)
     check_range("limit", limit, 1, MAX_PATHS)
     if source == target:
@@ -89,26 +96,34 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
     while forward.depth + backward.depth < max_hops and forward.frontier and backward.frontier:
         side = forward if len(forward.frontier) <= len(backward.frontier) else backward
         other = backward if side is forward else forward
-        exhaustive &= await _step(scanner, side, where, (source, target))
+        exhaustive &= await _step(scanner, side, where, (source, target), super_degree)
         # The first hop where the sides meet: every shortest path has its node at the forward
         # depth in both visited sets, at exactly the depth each side has reached.
         meeting = sorted(n for n in side.frontier if other.dist.get(n) == other.depth)
         if meeting:
             break
     found = list(_enumerate(forward, backward, meeting, limit))
-    return await _result(scanner, source, target, found, exhaustive)
+    supers = len(forward.supers | backward.supers)
+    return await _result(scanner, source, target, found, exhaustive=exhaustive,
+                         supers=(supers, super_degree))
 
 
-async def _step(scanner: Scanner, side: _Side, where: ScanFilter, ends: tuple[str, str]) -> bool:
+async def _step(scanner: Scanner, side: _Side, where: ScanFilter, ends: tuple[str, str],
+                super_degree: int) -> bool:
     """Grow ``side`` by one hop; False when a bound cut what was read."""
-    adjacency = await scanner.scan(side.frontier, where, scanner.budget)
-    exact = all(a.exact for a in adjacency.values())
+    adjacency = await scanner.scan(side.frontier, where, scanner.budget, settle_at=super_degree)
+    exact = True
     depth = side.depth + 1
     new: list[str] = []
     for node in side.frontier:
         found = adjacency.get(node)
         if found is None:
             continue
+        if node not in ends and (found.total >= super_degree or not found.exact):
+            side.supers.add(node)  # reached, and a path may meet there, but not walked through
+            exact = False
+            continue
+        exact &= found.exact
         for link in found.links:
             other = link.neighbour
             if link.neighbour_kind in HUB_KINDS and other not in ends:
@@ -161,8 +176,8 @@ def _enumerate(forward: _Side, backward: _Side, meeting: list[str],
 
 
 async def _result(scanner: Scanner, source: str, target: str,
-                  found: list[tuple[list[str], list[tuple[Link, str, str]]]],
-                  exhaustive: bool) -> PathResult:
+                  found: list[tuple[list[str], list[tuple[Link, str, str]]]], *,
+                  exhaustive: bool, supers: tuple[int, int]) -> PathResult:
     nodes: dict[str, dict[str, object]] = {}
     edges: dict[str, tuple[Link, str, str]] = {}
     for path_nodes, path_edges in found:
@@ -170,9 +185,13 @@ async def _result(scanner: Scanner, source: str, target: str,
             nodes.setdefault(node, {})
         for link, a, b in path_edges:
             edges.setdefault(link.edge, (link, a, b))
-    notes = () if exhaustive else (
-        "the search was cut by a bound (a super-node or a very wide frontier): a shorter "
-        "path may exist; narrow relTypes or the time window",)
+    notes: tuple[str, ...] = ()
+    if supers[0]:
+        notes += (f"{supers[0]} super-node(s) with {supers[1]} or more visible links were "
+                  "reached but not walked through",)
+    if not exhaustive:
+        notes += ("the search was bounded (super-nodes, a very wide frontier): a shorter path "
+                  "may exist; narrow relTypes or the time window",)
     graph = await scanner.graph(nodes, edges, notes)
     present = {n.id for n in graph.nodes}
     paths = tuple(
