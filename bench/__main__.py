@@ -109,9 +109,13 @@ async def bench_ingest(socket: str, n: int) -> tuple[float, float]:
     return writer_rate, raw_rate
 
 
+SECTIONS = ("ingest", "profile", "links", "risk", "matching")
+
+
 async def main(args: argparse.Namespace) -> None:
+    data_dir = Path(args.data_dir) if args.data_dir else None
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
-        server = EmbeddedFalkor(Path(tmp))
+        server = EmbeddedFalkor(data_dir or Path(tmp))
         server.start()
         try:
             await run(str(server.socket_path), args)
@@ -119,48 +123,91 @@ async def main(args: argparse.Namespace) -> None:
             server.stop()
 
 
+def _latency(figures: tuple[float, float, float]) -> str:
+    return f"{figures[0]:,.0f} (p50 {figures[1]:.1f} ms, p99 {figures[2]:.1f} ms)"
+
+
 async def run(socket: str, args: argparse.Namespace) -> None:
+    sections = set(args.only.split(",")) if args.only else set(SECTIONS)
     table = Table(title="CEFTA Risk Information Hub benchmarks (same run, same machine)")
     for column in ("figure", "hub path", "baseline", "ratio", "target"):
         table.add_column(column)
 
-    console.print(f"[bold]1. ingest[/] {args.operators} operators (+ addresses and edges)")
-    writer_rate, raw_rate = await bench_ingest(socket, args.operators)
-    table.add_row("ingest, records/s", f"{writer_rate:,.0f}", f"{raw_rate:,.0f}",
-                  f"{writer_rate / raw_rate:.0%}", ">= 50%")
+    if "ingest" in sections:
+        console.print(f"[bold]ingest[/] {args.operators} operators (+ addresses and edges)")
+        writer_rate, raw_rate = await bench_ingest(socket, args.operators)
+        table.add_row("ingest, records/s: writer vs raw UNWIND MERGE", f"{writer_rate:,.0f}",
+                      f"{raw_rate:,.0f}", f"{writer_rate / raw_rate:.0%}", ">= 50%")
 
-    store = FalkorStore.over_socket(socket, "bench_demo", 600_000)
-    await store.clear()
-    await migrate(store)
-    from hub.demo import seed
+    if args.data_dir:
+        # A graph seeded beforehand (e.g. `HUB_DATA_DIR=... hub seed --scale large`).
+        store = FalkorStore.over_socket(socket, args.graph, 600_000)
+    else:
+        store = FalkorStore.over_socket(socket, "bench_demo", 600_000)
+        await store.clear()
+        await migrate(store)
+        from hub.demo import seed
 
-    console.print(f"[bold]seeding[/] the demo dataset ({args.scale})")
-    await seed(store, args.scale, 2025)
+        console.print(f"[bold]seeding[/] the demo dataset ({args.scale})")
+        await seed(store, args.scale, 2025)
     operators = await sample_operators(store, 500)
     rng = random.Random(7)
 
     def pick() -> str:
         return rng.choice(operators)
 
-    console.print(f"[bold]2. operator profile[/] {args.requests} requests, "
-                  f"concurrency {args.concurrency}, {len(operators)} operators")
-    graphql = await measure(lambda: profile_graphql(store, pick()), args.concurrency, args.requests)
-    direct = await measure(lambda: profile_direct(store, pick(), filtered=True),
-                           args.concurrency, args.requests)
-    unfiltered = await measure(lambda: profile_direct(store, pick(), filtered=False),
+    if "profile" in sections:
+        console.print(f"[bold]operator profile[/] {args.requests} requests, "
+                      f"concurrency {args.concurrency}, {len(operators)} operators")
+        graphql = await measure(lambda: profile_graphql(store, pick()), args.concurrency,
+                                args.requests)
+        direct = await measure(lambda: profile_direct(store, pick(), filtered=True),
                                args.concurrency, args.requests)
-    table.add_row("profile via GraphQL vs direct store, req/s",
-                  f"{graphql[0]:,.0f} (p50 {graphql[1]:.1f} ms, p99 {graphql[2]:.1f} ms)",
-                  f"{direct[0]:,.0f} (p50 {direct[1]:.1f} ms, p99 {direct[2]:.1f} ms)",
-                  f"{graphql[0] / direct[0]:.0%}", ">= 40%")
-    table.add_row("profile with access filter vs filter off, req/s",
-                  f"{direct[0]:,.0f} (p50 {direct[1]:.1f} ms, p99 {direct[2]:.1f} ms)",
-                  f"{unfiltered[0]:,.0f} (p50 {unfiltered[1]:.1f} ms, p99 {unfiltered[2]:.1f} ms)",
-                  f"{direct[0] / unfiltered[0]:.0%}", ">= 80%")
-    await store.clear()
+        unfiltered = await measure(lambda: profile_direct(store, pick(), filtered=False),
+                                   args.concurrency, args.requests)
+        table.add_row("profile via GraphQL vs direct store, req/s", _latency(graphql),
+                      _latency(direct), f"{graphql[0] / direct[0]:.0%}", ">= 40%")
+        table.add_row("profile with access filter vs filter off, req/s", _latency(direct),
+                      _latency(unfiltered), f"{direct[0] / unfiltered[0]:.0%}", ">= 80%")
+
+    if "links" in sections:
+        from bench.links import bench_links
+
+        console.print(f"[bold]link analysis[/] {args.requests} requests each, "
+                      f"concurrency {args.concurrency}")
+        figures = await bench_links(store, operators, args.concurrency, args.requests)
+        for name, target in (("expand", 50.0), ("paths", 100.0)):
+            f = figures[name]
+            table.add_row(f"{name} via GraphQL with access control: p95 ms vs target",
+                          f"{f['p95_ms']:.1f} ms (p50 {f['p50_ms']:.1f}, {f['requests_per_s']:,.0f}/s)",
+                          f"{target:.0f} ms", f"{f['p95_ms'] / target:.0%}", "<= 100%")
+
+    if "risk" in sections:
+        from bench.risk import bench_risk
+
+        console.print("[bold]risk scoring[/]")
+        figures = await bench_risk(store)
+        table.add_row("batch scoring, consignments/s vs feature fetch alone",
+                      f"{figures['scored_per_s']:,.0f}", f"{figures['fetch_per_s']:,.0f}",
+                      f"{figures['scored_per_s'] / figures['fetch_per_s']:.0%}",
+                      ">= 2,000/s")
+
+    if "matching" in sections:
+        from bench.matching import bench_matching
+
+        console.print("[bold]SEED+ exit/entry matching[/] one day of traffic (13,000 trucks)")
+        m = bench_matching()
+        table.add_row("SEED+ matching, messages/s vs parsing them",
+                      f"{m['messages_per_s']:,.0f} (a day in {m['day_of_traffic_s']:.2f} s)",
+                      f"{m['messages'] / m['parse_s']:,.0f}",
+                      f"{m['messages_per_s'] / (m['messages'] / m['parse_s']):.0%}",
+                      f"headroom {m['headroom']:,.0f}x")
+
+    if not args.data_dir:
+        await store.clear()
     await store.close()
     console.print(table)
-    console.print(f"query:\n{PROFILE_QUERY}")
+    console.print(f"operator-profile query:\n{PROFILE_QUERY}")
 
 
 if __name__ == "__main__":
@@ -170,4 +217,7 @@ if __name__ == "__main__":
     parser.add_argument("--scale", default="small")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--only", help="comma-separated sections: " + ",".join(SECTIONS))
+    parser.add_argument("--data-dir", help="reuse the seeded graph of this data directory")
+    parser.add_argument("--graph", default="hub", help="graph name in --data-dir")
     asyncio.run(main(parser.parse_args()))

@@ -11,13 +11,7 @@ from typing import Any, Optional
 
 import strawberry
 from graphql.error import GraphQLError
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.printer import print_schema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StreamResult
@@ -27,6 +21,7 @@ from strawberry.types.execution import PreExecutionError
 from hub.api.context import RequestContext
 from hub.api.audit import PersonalDataAudit
 from hub.api.errors import public_error
+from hub.api.limits import limit_extensions
 from hub.api.telemetry import OperationMetrics
 from hub.api.types import (
     NODE_TYPES,
@@ -145,11 +140,12 @@ def _viewer(info: strawberry.Info) -> Viewer:
                   distribution_levels=list(ctx.visibility.records.levels))
 
 
-QUERY_MODULES: tuple[str, ...] = ("hub.api.audit", "hub.api.alerts", "hub.api.checks",
-                                 "hub.api.links")
+QUERY_MODULES: tuple[str, ...] = ("hub.api.audit", "hub.api.alerts", "hub.api.risk",
+                                 "hub.api.checks", "hub.api.links")
 """API modules that add root query fields: each has ``query_fields() -> dict[str, field]``."""
 
-MUTATION_MODULES: tuple[str, ...] = ("hub.api.sharing", "hub.api.alerts", "hub.api.checks")
+MUTATION_MODULES: tuple[str, ...] = ("hub.api.sharing", "hub.api.alerts", "hub.api.risk",
+                                    "hub.api.checks", "hub.api.resolution")
 """API modules that add mutations: each has ``mutation_fields() -> dict[str, field]``."""
 
 SUBSCRIPTION_MODULES: tuple[str, ...] = ("hub.api.alerts",)
@@ -241,9 +237,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             OperationMetrics,
             PersonalDataAudit,
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            *limit_extensions(settings),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
         ],
