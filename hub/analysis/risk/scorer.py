@@ -8,12 +8,14 @@ fetches evidence in UNWIND batches through the unfiltered ``risk.*_system`` stat
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from hub.analysis.risk.evidence import Evidence
+from hub.analysis.risk.profiles import Profile
 from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds, score
 from hub.analysis.risk.sources import EvidenceReader
 from hub.graph.cypher import risk as cypher
@@ -49,10 +51,31 @@ async def consignment_ids(store: GraphStore, page: int = PAGE) -> AsyncIterator[
 
 async def evidence_batches(store: GraphStore, reader: EvidenceReader | None = None,
                            page: int = PAGE) -> AsyncIterator[list[Evidence]]:
-    """Evidence for every consignment, a page at a time, from one system reader."""
+    """Evidence for every consignment, a page at a time, from one system reader.
+
+    The next page is already being read while the caller works on this one: the database
+    runs in its own process, so its time overlaps with the client's decoding and scoring.
+    """
     reader = reader or EvidenceReader.system(store)
-    async for ids in consignment_ids(store, page):
-        yield await reader.gather(ids)
+    await reader.prepare()
+    pending: asyncio.Task[list[Evidence]] | None = None
+    try:
+        async for ids in consignment_ids(store, page):
+            task = asyncio.ensure_future(reader.gather(ids))
+            if pending is not None:
+                yield await pending
+            pending = task
+        if pending is not None:
+            yield await pending
+            pending = None
+    finally:
+        if pending is not None and not pending.done():
+            pending.cancel()
+
+
+def _score_batch(batch: Sequence[Evidence], profiles: Sequence[Profile],
+                 thresholds: Thresholds) -> list[Score]:
+    return [score(evidence, profiles, thresholds) for evidence in batch]
 
 
 @dataclass(slots=True)
@@ -83,7 +106,8 @@ async def score_all(store: GraphStore, thresholds: Thresholds = THRESHOLDS,
     reader = EvidenceReader.system(store)
     profiles = await reader.profiles()
     async for batch in evidence_batches(store, reader, page):
-        scores = [score(evidence, profiles, thresholds) for evidence in batch]
+        # in a worker thread, so that the event loop keeps reading the next page meanwhile
+        scores = await asyncio.to_thread(_score_batch, batch, profiles, thresholds)
         report.scored += len(scores)
         report.channels.update(s.channel.value for s in scores)
         if on_scores is not None:

@@ -189,6 +189,12 @@ class EvidenceReader:
                 facts = lpco_facts(row["l"])
                 self._lpcos[facts.id] = facts
 
+    async def prepare(self) -> None:
+        """Build what every batch shares (the system's alert index) before batches run
+        concurrently."""
+        if self._system and self._alert_index is None:
+            self._alert_index = await self._build_alert_index()
+
     async def gather(self, ids: Sequence[str]) -> list[Evidence]:
         """Evidence for the visible consignments among ``ids``, in the order given."""
         facts = await self.consignments(ids)
