@@ -3,12 +3,14 @@ scorer, the learned model and its evaluation, and the pattern rules — on hand-
 
 from __future__ import annotations
 
+import asyncio
 import random
 from pathlib import Path
 from typing import Any
 
 import joblib
 import pytest
+from typer.testing import CliRunner
 
 from hub.analysis.risk.evaluation import Dataset, collect, train_and_evaluate
 from hub.analysis.risk.evidence import (
@@ -30,8 +32,11 @@ from hub.analysis.risk.scorer import score_all, score_for_caller
 from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds, score
 from hub.api.context import RequestContext
 from hub.api.schema import build_schema
+from hub.cli import app
 from hub.errors import ConfigError, InputError
+from hub.graph.embedded import EmbeddedFalkor
 from hub.graph.falkor import FalkorStore
+from hub.graph.migrations import migrate
 from hub.graph.reader import GraphReader
 from hub.graph.statements import Mode, statement
 from hub.graph.writer import GraphWriter
@@ -603,3 +608,49 @@ async def test_windows_bound_the_rules_and_candidates_never_score(store: FalkorS
     assert not any(c.factor == "alert" for c in ring_b.contributions)
     with pytest.raises(InputError, match="as_of"):
         await run_patterns(store, {}, "30.06.2025")
+
+
+# ---- the hub risk commands --------------------------------------------------------------------
+
+def test_hub_risk_commands(falkor_server: EmbeddedFalkor, tmp_path: Path) -> None:
+    env = {"HUB_DATA_DIR": str(falkor_server.data_dir), "HUB_GRAPH_NAME": "test_cli_risk",
+           "HUB_GRAPH_URI": "embedded:", "COLUMNS": "200"}
+
+    def graph() -> FalkorStore:  # one client per event loop
+        return FalkorStore.over_socket(str(falkor_server.socket_path), "test_cli_risk",
+                                       timeout_ms=30_000)
+
+    async def setup() -> None:
+        store = graph()
+        await migrate(store)
+        await scene().write(store)
+        await store.close()
+
+    async def drop() -> None:
+        store = graph()
+        await store.clear()
+        await store.close()
+
+    asyncio.run(setup())
+    runner = CliRunner()
+    try:
+        scored = runner.invoke(app, ["risk", "score", "--top", "1"], env=env)
+        assert scored.exit_code == 0, scored.output
+        assert "scored 5 consignments" in scored.output
+        assert C1 in scored.output  # the highest score, with its contributions
+        untrained = runner.invoke(app, ["risk", "evaluate"], env=env)
+        assert untrained.exit_code == 2
+        assert "hub risk train" in untrained.output
+        few = runner.invoke(app, ["risk", "train"], env=env)
+        assert few.exit_code == 2
+        assert "at least 20" in few.output
+        raised = runner.invoke(app, ["risk", "patterns", "--as-of", "2025-06-30",
+                                     "--agency", "RS-CUS"], env=env)
+        assert raised.exit_code == 0, raised.output
+        assert "1 new, 1 in all" in raised.output
+        assert "lpco_overuse" in raised.output
+        again = runner.invoke(app, ["risk", "patterns", "--as-of", "2025-06-30",
+                                    "--agency", "RS-CUS"], env=env)
+        assert "0 new, 1 in all" in again.output
+    finally:
+        asyncio.run(drop())
