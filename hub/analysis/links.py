@@ -15,12 +15,12 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from hub.errors import InputError, LimitError
-from hub.graph.cypher.links import EDGE_FIELDS, NEIGHBOURS, NODES
+from hub.graph.cypher.links import EDGE_FIELDS, EDGES_BY_ENDS, NEIGHBOURS, NODES
 from hub.graph.statements import Statement
 from hub.graph.store import GraphStore, Row
 from hub.model import NODE_KIND_BY_LABEL, NODE_KINDS, REL_KIND_BY_TYPE
@@ -115,10 +115,15 @@ class Link:
 
     @classmethod
     def from_row(cls, values: Sequence[Any]) -> Link:
-        edge, kind, outgoing, neighbour, neighbour_kind, *rest = values
-        sharing = dict(zip(EDGE_FIELDS[1:], rest, strict=False))
-        return cls(str(edge), str(kind), bool(outgoing), str(neighbour), str(neighbour_kind),
-                   sharing={"id": edge, **sharing}, time=rest[-1] if rest else None)
+        edge, kind, outgoing, neighbour, neighbour_kind, *detail = values
+        return cls(str(edge), str(kind), bool(outgoing), str(neighbour),
+                   str(neighbour_kind)).with_detail(detail)
+
+    def with_detail(self, detail: Sequence[Any]) -> Link:
+        """This link with the edge's sharing fields and time ([] leaves them empty)."""
+        sharing = dict(zip(EDGE_FIELDS[1:], detail, strict=False))
+        return replace(self, sharing={"id": self.edge, **sharing},
+                       time=detail[-1] if detail else None)
 
     def ends(self, node: str) -> tuple[str, str]:
         """(source, target) of the edge, seen from ``node``, the scanned end."""
@@ -146,9 +151,12 @@ class ScanFilter:
     admit: tuple[str, ...] = ()
     known: tuple[str, ...] = ()
     window: Window = Window()
+    detail: bool = True
+    """Return each listed edge's sharing fields and time (a search that lists many links and
+    keeps few turns it off and asks :meth:`Scanner.edge_details` for the ones it keeps)."""
 
     def params(self) -> dict[str, Any]:
-        return {
+        return {"detail": self.detail,
             "types": list(self.types) if self.types is not None else None,
             "kinds": list(self.kinds) if self.kinds is not None else None,
             "members": list(self.members) if self.members is not None else None,
@@ -281,6 +289,8 @@ class Scanner:
         self.vis = visibility.as_params()
         self.budget = budget
         self.max_statements = max_statements
+        self.sent = 0
+        """Scan statements sent so far (a search bounds its total work with it)."""
 
     async def bounded(self, statement: Statement, keys: Sequence[str], key_param: str,
                       params: Mapping[str, Any],
@@ -310,29 +320,34 @@ class Scanner:
             await read(list(dict.fromkeys(keys)))
         return results
 
-    async def scan(self, frontier: Sequence[str], where: ScanFilter, k: int,
-                   settle_at: int | None = None) -> dict[str, Adjacency]:
+    async def scan(self, frontier: Sequence[str], where: ScanFilter, k: int, *,
+                   settle_at: int | None = None, max_statements: int | None = None,
+                   budget: int | None = None) -> dict[str, Adjacency]:
         """The visible links of each frontier node (first ``k`` of each, and their count).
 
         When a read reaches the budget, nodes that already show ``settle_at`` links keep what
         was read as a lower bound (their count is then inexact) and the others are read again,
-        or the frontier is split in halves when no node settled. Nodes the caller cannot see
+        or the frontier is split in halves when no node settled, within ``max_statements``
+        and ``budget`` rows per statement (default: the scanner's). Nodes the caller cannot see
         are absent from the answer; so is a visible node without links, unless the statements
         ran out before it was read (then it is present, inexact, with no links).
         """
         found: dict[str, Adjacency] = {}
-        params = {"q": where.params(), "k": k, "vis": self.vis, "budget": self.budget}
+        budget = budget or self.budget
+        allowed = max_statements or self.max_statements
+        params = {"q": where.params(), "k": k, "vis": self.vis, "budget": budget}
         sent = 0
 
         async def read(chunk: list[str]) -> None:
             nonlocal sent
             sent += 1
+            self.sent += 1
             rows = await self.store.run(NEIGHBOURS, {**params, "frontier": chunk})
-            saturated = sum(int(row["total"]) for row in rows) >= self.budget
+            saturated = sum(int(row["total"]) for row in rows) >= budget
             settled = {row["id"] for row in rows if settle_at is not None
                        and int(row["total"]) >= settle_at} if saturated else set()
             rest = [node for node in chunk if node not in settled]
-            if not saturated or not rest or sent >= self.max_statements or (
+            if not saturated or not rest or sent >= allowed or (
                     len(rest) == 1 and not settled):
                 keep = rows
                 exact = not saturated
@@ -366,6 +381,17 @@ class Scanner:
         results = await asyncio.gather(*(
             self.store.run(NODES, {"ids": chunk, "vis": self.vis}) for chunk in chunks))
         return {row["n"]["id"]: row["n"] for rows in results for row in rows}
+
+    async def edge_details(self, edges: Iterable[tuple[Link, str, str]]) -> dict[str, Link]:
+        """The links of (link, source, target) with their edge details, by edge id; an edge
+        that stopped being visible meanwhile is absent."""
+        wanted = {link.edge: link for link, _, _ in edges}
+        rows = [{"id": link.edge, "source": s, "target": t} for link, s, t in edges]
+        chunks = [rows[i:i + _DETAIL_CHUNK] for i in range(0, len(rows), _DETAIL_CHUNK)]
+        results = await asyncio.gather(*(
+            self.store.run(EDGES_BY_ENDS, {"edges": chunk, "vis": self.vis}) for chunk in chunks))
+        return {row["id"]: wanted[row["id"]].with_detail(row["detail"])
+                for found in results for row in found}
 
     async def graph(self, nodes: Mapping[str, dict[str, Any]],
                     edges: Mapping[str, tuple[Link, str, str]],

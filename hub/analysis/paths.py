@@ -8,12 +8,12 @@ growing the smaller side. It stops at the first hop where the two sides meet: th
 shortest path has its node at the forward depth in both visited sets, and the paths are
 enumerated from the parents recorded on each side.
 
-Bounds: each scan reads at most the scan budget per frontier chunk, a side's frontier is cut
-at :data:`MAX_FRONTIER` nodes, reference nodes (border crossings, parties, agencies, profiles)
-are never walked through, only reached as an end, and super-nodes (:data:`SUPER_DEGREE` visible
-links or more) are reached, so a path may meet there, but not walked through. When a bound cut
-the search, ``exhaustive`` is false: the paths found are real and visible, but a shorter one
-may exist.
+Bounds: each scan statement reads at most :data:`BUDGET` rows and a search sends at most
+:data:`MAX_STATEMENTS` of them; a side's frontier is cut at :data:`MAX_FRONTIER` nodes;
+reference nodes (border crossings, parties, agencies, profiles) are never walked through, only
+reached as an end; super-nodes (:data:`SUPER_DEGREE` visible links or more) are reached, so a
+path may meet there, but not walked through. When a bound cut the search, ``exhaustive`` is
+false: the paths found are real and visible, but a shorter one may exist.
 """
 
 from __future__ import annotations
@@ -32,11 +32,17 @@ from hub.analysis.links import (
     check_types,
 )
 from hub.errors import InputError, NotFoundError
+from hub.model import NODE_KINDS
 
 MAX_HOPS = 6
 MAX_PATHS = 10
 MAX_FRONTIER = 1_000
-SUPER_DEGREE = 500
+BUDGET = 5_000
+"""Rows one scan statement of a search may read: a search needs every link of a frontier, so
+fewer, larger reads waste less than splitting (a split reads its rows again)."""
+MAX_STATEMENTS = 8
+"""Scan statements one search may send: with :data:`BUDGET`, at most 40,000 links read."""
+SUPER_DEGREE = 200
 """A node with this many visible links (a customs broker, a big forwarder) is a super-node: a
 path may meet there, but the search does not walk through it."""
 
@@ -83,12 +89,14 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
     check_range("limit", limit, 1, MAX_PATHS)
     if source == target:
         raise InputError("from and to are the same record; give two different ids")
-    where = ScanFilter(types=check_types(rel_types), window=window or Window(),
-                       admit=(source, target))
+    walkable = tuple(k.label for k in NODE_KINDS if k.label not in HUB_KINDS)
+    where = ScanFilter(types=check_types(rel_types), kinds=walkable, window=window or Window(),
+                       admit=(source, target), detail=False)
     ends = await scanner.nodes([source, target])
     for end in (source, target):
         if end not in ends:
             raise NotFoundError(f"no record with id {end!r} is visible to you")
+    scanner.sent = 0
     forward = _Side(dist={source: 0}, frontier=[source])
     backward = _Side(dist={target: 0}, frontier=[target])
     exhaustive = True
@@ -111,7 +119,14 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
 async def _step(scanner: Scanner, side: _Side, where: ScanFilter, ends: tuple[str, str],
                 super_degree: int) -> bool:
     """Grow ``side`` by one hop; False when a bound cut what was read."""
-    adjacency = await scanner.scan(side.frontier, where, scanner.budget, settle_at=super_degree)
+    remaining = MAX_STATEMENTS - scanner.sent
+    if remaining <= 0:
+        side.frontier = []
+        return False
+    # A read that fills the budget settles its super-nodes (not walked through anyway) and
+    # reads the rest again without them.
+    adjacency = await scanner.scan(side.frontier, where, BUDGET, settle_at=super_degree,
+                                   max_statements=remaining, budget=BUDGET)
     exact = True
     depth = side.depth + 1
     new: list[str] = []
@@ -185,6 +200,9 @@ async def _result(scanner: Scanner, source: str, target: str,
             nodes.setdefault(node, {})
         for link, a, b in path_edges:
             edges.setdefault(link.edge, (link, a, b))
+    # The search read edge ids only; the kept edges get their sharing fields and time now.
+    detailed = await scanner.edge_details(edges.values())
+    edges = {e: (detailed[e], a, b) for e, (_, a, b) in edges.items() if e in detailed}
     notes: tuple[str, ...] = ()
     if supers[0]:
         notes += (f"{supers[0]} super-node(s) with {supers[1]} or more visible links were "
@@ -193,9 +211,11 @@ async def _result(scanner: Scanner, source: str, target: str,
         notes += ("the search was bounded (super-nodes, a very wide frontier): a shorter path "
                   "may exist; narrow relTypes or the time window",)
     graph = await scanner.graph(nodes, edges, notes)
-    present = {n.id for n in graph.nodes}
+    present = {n.id for n in graph.nodes} | {e.id for e in graph.edges}
     paths = tuple(
         Path(nodes=tuple(path_nodes), edges=tuple(link.edge for link, _, _ in path_edges))
-        for path_nodes, path_edges in found if all(n in present for n in path_nodes))
+        for path_nodes, path_edges in found
+        if all(n in present for n in path_nodes)
+        and all(link.edge in present for link, _, _ in path_edges))
     return PathResult(source=source, target=target, paths=paths, graph=graph,
                       exhaustive=exhaustive)

@@ -86,11 +86,12 @@ NEIGHBOURS = statement(
     "links.neighbours",
     # One row per frontier node: how many visible links it has (up to the budget, counted over
     # the whole frontier) and the first $k of them, links to $q.known nodes first. A link is
-    # [edge id, type, outgoing?, neighbour id, neighbour kind, edge owner agency, owner party,
-    # distribution, share list, time]. $q.types / $q.kinds / $q.members null means any;
-    # $q.admit lists ids admitted whatever their kind and date (the seeds). Only the listed
-    # links are read beyond their ids (collect keeps references, not properties). The cheap,
-    # selective tests come first: FalkorDB evaluates a WHERE left to right and stops early.
+    # [edge id, type, outgoing?, neighbour id, neighbour kind] and, when $q.detail, the edge's
+    # [owner agency, owner party, distribution, share list, time]. $q.types / $q.kinds /
+    # $q.members null means any; $q.admit lists ids admitted whatever their kind and date (the
+    # seeds). Only the listed links are read beyond their ids (collect keeps references, not
+    # properties). The cheap, selective tests come first: FalkorDB evaluates a WHERE left to
+    # right and stops early, and reading an edge's properties is the dearest part.
     """
     UNWIND $frontier AS fid
     MATCH (f:Entity {id: fid})
@@ -99,17 +100,34 @@ NEIGHBOURS = statement(
     MATCH (f)-[r]-(m)
     WHERE ($q.types IS NULL OR type(r) IN $q.types)
       AND ($q.members IS NULL OR m.id IN $q.members)
-      AND @visible(r) AND @visible(m)
+      AND ($q.kinds IS NULL OR m.kind IN $q.kinds OR m.id IN $q.admit)
+      AND @visible(m) AND @visible(r)
+      AND (m.id IN $q.admit OR """ + within(_time(NODE_TIME, "m")) + """)
       AND """ + within(_time(EDGE_TIME, "r")) + """
-      AND (m.id IN $q.admit OR (($q.kinds IS NULL OR m.kind IN $q.kinds)
-                                AND """ + within(_time(NODE_TIME, "m")) + """))
     WITH f, r, m LIMIT $budget
     WITH f, r, m, CASE WHEN m.id IN $q.known THEN 0 ELSE 1 END AS fresh
     ORDER BY f.id, fresh, r.id
     WITH f, count(r) AS total, collect([r, m]) AS pairs
     RETURN f.id AS id, total,
-           [p IN pairs[0..$k] | [p[0].id, type(p[0]), startNode(p[0]) = f, p[1].id, p[1].kind, """
-    + _edge_fields("p[0]") + """]] AS links
+           [p IN pairs[0..$k] | [p[0].id, type(p[0]), startNode(p[0]) = f, p[1].id, p[1].kind]
+                                 + CASE WHEN $q.detail THEN [""" + _edge_fields("p[0]") + """]
+                                   ELSE [] END] AS links
+    """,
+)
+
+EDGES_BY_ENDS = statement(
+    "links.edges_by_ends",
+    # The sharing fields and time of edges a light scan found: both ends are looked up by their
+    # indexed id and the edge is found between them, without scanning either end's edges.
+    """
+    UNWIND $edges AS e
+    MATCH (a:Entity {id: e.source})
+    WITH a, e
+    MATCH (b:Entity {id: e.target})
+    WITH a, b, e
+    MATCH (a)-[r]->(b)
+    WHERE r.id = e.id AND @visible(a) AND @visible(b) AND @visible(r)
+    RETURN r.id AS id, [""" + _edge_fields("r") + """] AS detail
     """,
 )
 
