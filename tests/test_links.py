@@ -25,7 +25,7 @@ from hub.errors import InputError, LimitError, NotFoundError
 from hub.graph.cypher import links as statements
 from hub.graph.falkor import FalkorStore
 from hub.graph.reader import GraphReader
-from hub.graph.statements import Statement
+from hub.graph.statements import Statement, statement
 from hub.graph.writer import GraphWriter
 from hub.model import (
     NODE_KINDS,
@@ -300,6 +300,30 @@ async def test_paths_do_not_walk_through_super_nodes(graph: FalkorStore) -> None
     assert [p.nodes for p in bounded.paths] == [(A, C2, DRIVER, C3)]
     assert not bounded.exhaustive
     assert any("super-node" in note for note in bounded.graph.notes)
+
+
+FILTERED_SHORTEST = statement(
+    "tests.links.filtered_all_shortest_paths",
+    # The Cypher form a filtered shortest path would take (CYPHER.md's undirected form).
+    """
+    MATCH (a:Entity {id: $a})
+    MATCH (b:Entity {id: $b})
+    WITH a, b
+    MATCH p = allShortestPaths((a)-[*..6]-(b))
+    WHERE all(x IN nodes(p) WHERE @visible(x)) AND all(r IN relationships(p) WHERE @visible(r))
+    RETURN [x IN nodes(p) | x.id] AS ids
+    """,
+)
+
+
+async def test_why_paths_is_a_search_and_not_shortest_path_in_cypher(graph: FalkorStore) -> None:
+    # FalkorDB 4.16 finds the shortest paths first and filters them after: the 2-hop paths
+    # through hidden records are dropped and nothing is left, although visible 4-hop paths
+    # exist. If this starts returning them, the engine filters during the search and the
+    # Cypher form could replace the bidirectional search in hub.analysis.paths.
+    rows = await graph.run(FILTERED_SHORTEST, {"a": A, "b": B, "vis": vis().as_params()})
+    assert rows == []
+    assert (await shortest_paths(scanner(graph), A, B)).length == 4
 
 
 # ---- shared identifiers --------------------------------------------------------------------------
