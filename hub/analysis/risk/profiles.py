@@ -222,48 +222,47 @@ def profile_from_row(row: Mapping[str, Any]) -> Profile | None:
                    valid_until=row.get("valid_until"))
 
 
+_CHECKS: tuple[tuple[str, str, Callable[[ConsignmentFacts], tuple[str | None, ...]]], ...] = (
+    # (criterion, label in reasons, the consignment's values for it)
+    ("origins", "origin", lambda c: (c.origin,)),
+    ("destinations", "destination", lambda c: (c.destination,)),
+    ("declaring_parties", "declared in", lambda c: (c.owner_party,)),
+    ("exit_offices", "exit office", lambda c: (c.exit_office,)),
+    ("entry_offices", "entry office", lambda c: (c.entry_office,)),
+    ("offices", "office", lambda c: (c.exit_office, c.entry_office, c.presentation_office)),
+    ("crossings", "crossing", lambda c: c.crossings),
+    ("directions", "direction", lambda c: (c.direction.lower() if c.direction else None,)),
+)
+
+
 def match(criteria: Criteria, evidence: Evidence) -> list[str] | None:
-    """The reasons the criteria hold for the consignment, or None when one does not."""
+    """The reasons the criteria hold for the consignment, or None when one does not.
+
+    The batch scorer calls this for every profile and consignment: cheap tests come first and
+    the first failing criterion ends it.
+    """
     c = evidence.consignment
-    day = c.day or ""
     reasons: list[str] = []
-
-    def one_of(name: str, wanted: tuple[str, ...], have: tuple[str | None, ...],
-               label: str) -> bool:
-        if not wanted:
-            return True
-        found = [h for h in have if h is not None and h in wanted]
-        if found:
-            reasons.append(f"{label} {found[0]}")
-        return bool(found)
-
     if criteria.hs_prefixes:
         hit = next(((code, p) for code in c.hs_codes for p in criteria.hs_prefixes
                     if code.startswith(p)), None)
         if hit is None:
             return None
         reasons.append(f"HS {hit[0]} under {hit[1]}")
-    checks = (
-        ("origins", criteria.origins, (c.origin,), "origin"),
-        ("destinations", criteria.destinations, (c.destination,), "destination"),
-        ("declaring_parties", criteria.declaring_parties, (c.owner_party,), "declared in"),
-        ("exit_offices", criteria.exit_offices, (c.exit_office,), "exit office"),
-        ("entry_offices", criteria.entry_offices, (c.entry_office,), "entry office"),
-        ("offices", criteria.offices, (c.exit_office, c.entry_office, c.presentation_office),
-         "office"),
-        ("crossings", criteria.crossings, c.crossings, "crossing"),
-        ("directions", criteria.directions,
-         (c.direction.lower() if c.direction else None,), "direction"),
-    )
-    for name, wanted, have, label in checks:
-        if not one_of(name, wanted, have, label):
-            return None
+    for name, label, values in _CHECKS:
+        wanted = getattr(criteria, name)
+        if wanted:
+            found = next((v for v in values(c) if v is not None and v in wanted), None)
+            if found is None:
+                return None
+            reasons.append(f"{label} {found}")
     if criteria.max_value_per_kg is not None:
         per_kg = c.value_per_kg
         if per_kg is None or per_kg > criteria.max_value_per_kg:
             return None
         reasons.append(f"{per_kg:.2f} EUR/kg <= {criteria.max_value_per_kg:g}")
     if criteria.operator is not None:
+        day = c.day or ""
         wanted_traits = criteria.operator.traits
         for op_id in c.operators(criteria.operator.roles):
             op = evidence.operators.get(op_id)

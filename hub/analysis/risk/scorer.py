@@ -38,15 +38,10 @@ async def score_for_caller(store: GraphStore, visibility: Visibility,
 
 async def consignment_ids(store: GraphStore, page: int = PAGE) -> AsyncIterator[list[str]]:
     """Every consignment id, in id order, a page at a time (system task)."""
-    after = ""
-    while True:
-        rows = await store.run(cypher.CONSIGNMENT_PAGE_SYSTEM, {"after": after, "limit": page})
-        if not rows:
-            return
-        yield [row["id"] for row in rows]
-        if len(rows) < page:
-            return
-        after = rows[-1]["id"]
+    rows = await store.run(cypher.CONSIGNMENT_IDS_SYSTEM, {})
+    ids = sorted(str(row["id"]) for row in rows)
+    for start in range(0, len(ids), page):
+        yield ids[start:start + page]
 
 
 async def evidence_batches(store: GraphStore, reader: EvidenceReader | None = None,

@@ -56,23 +56,27 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 def consignment_facts(row: Mapping[str, Any]) -> ConsignmentFacts:
+    """Facts from a ``risk.consignments`` row (see that statement for the packing)."""
+    values = str(row.get("fields") or "").split("|", len(cypher.FIELDS) - 1)
+    f = dict(zip(cypher.FIELDS, [*values, *[""] * len(cypher.FIELDS)], strict=False))
     parties: set[tuple[str, str]] = set()
-    for link in row.get("links_in") or ():
-        kind, _, node = str(link).partition("|")
+    for link in str(row.get("links_in") or "").split(";"):
+        kind, _, node = link.partition("|")
         if kind in ROLE_OF_TYPE:
             parties.add((ROLE_OF_TYPE[kind], node))
     out: dict[str, set[str]] = defaultdict(set)
-    for link in row.get("links_out") or ():
-        kind, node, code = [*str(link).split("|", 2), "", ""][:3]
+    for link in str(row.get("links_out") or "").split(";"):
+        kind, node, code = [*link.split("|", 2), "", ""][:3]
         out[kind].add(code if kind == "CROSSED" else node)
     return ConsignmentFacts(
-        id=row["id"], reference=row.get("reference"), declared_at=row.get("declared_at"),
-        direction=row.get("direction"), hs_codes=_strings(row.get("hs_codes")),
-        origin=row.get("origin"), destination=row.get("destination"),
-        exit_office=row.get("exit_office"), entry_office=row.get("entry_office"),
-        presentation_office=row.get("presentation_office"),
+        id=row["id"], reference=f["reference"] or None, declared_at=f["declared_at"] or None,
+        direction=f["direction"] or None,
+        hs_codes=tuple(h for h in f["hs_codes"].split(",") if h),
+        origin=f["origin"] or None, destination=f["destination"] or None,
+        exit_office=f["exit_office"] or None, entry_office=f["entry_office"] or None,
+        presentation_office=f["presentation_office"] or None,
         value_eur=_float(row.get("value_eur")), gross_mass_kg=_float(row.get("gross_mass_kg")),
-        owner_party=row.get("owner_party"), goods_description=row.get("goods_description"),
+        owner_party=f["owner_party"] or None, goods_description=f["goods_description"] or None,
         crossings=tuple(sorted(out["CROSSED"] - {""})),
         parties=tuple(sorted(parties)),
         vehicles=tuple(sorted(out["TRANSPORTED_BY"])),
@@ -169,7 +173,7 @@ class EvidenceReader:
             rows = await self._run(cypher.CONSIGNMENTS, cypher.CONSIGNMENTS_SYSTEM,
                                    {"ids": chunk})
             for row in rows:
-                facts = consignment_facts(row["c"])
+                facts = consignment_facts(row)
                 found[facts.id] = facts
         return [found[i] for i in ids if i in found]
 
