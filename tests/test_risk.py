@@ -27,7 +27,7 @@ from hub.analysis.risk.evidence import (
 from hub.analysis.risk.features import FEATURES, Reference, vector
 from hub.analysis.risk.model import RiskModel, model_path, train
 from hub.analysis.risk.patterns import run_patterns
-from hub.analysis.risk.profiles import parse_criteria
+from hub.analysis.risk.profiles import Profile, parse_criteria
 from hub.analysis.risk.scorer import score_all, score_for_caller
 from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds, score
 from hub.api.context import RequestContext
@@ -274,6 +274,22 @@ def test_facts_dated_after_the_declaration_never_count() -> None:
     result = score(Evidence(c, {"operator:i": operator}, {"lpco:l": lpco}, alerts), [])
     assert [(x.factor, x.weight, x.record_ids[0]) for x in result.contributions] == [
         ("alert", 30.0, "alert:withdrawn-after"), ("aeo", -15.0, "operator:i")]
+
+
+def test_an_undated_consignment_scores_on_what_needs_no_date() -> None:
+    c = ConsignmentFacts(id="consignment:u", reference="U", declared_at=None, direction=None,
+                         hs_codes=("240220",), origin="CN", destination=None, exit_office=None,
+                         entry_office=None, presentation_office=None, value_eur=None,
+                         gross_mass_kg=None, owner_party="RS",
+                         parties=(("exporter", "operator:x"),))
+    clean = tuple(ControlFact(f"control:{i}", f"consignment:{i}", "2025-01-0{i}T00:00:00Z",
+                              "no_irregularity") for i in range(1, 5))
+    operator = OperatorFacts("operator:x", "RS", "2025-01-01", controls=clean)
+    tobacco = Profile("profile:t", "tobacco", parse_criteria({"hs_prefixes": ["2402"]}), 25.0, 1,
+                      "active")
+    result = score(Evidence(c, {"operator:x": operator}), [tobacco])
+    assert [(x.factor, x.weight) for x in result.contributions] == [("profile", 25.0)]
+    assert vector(Evidence(c, {"operator:x": operator}), [tobacco], Reference())
 
 
 async def test_a_hidden_alert_neither_moves_the_score_nor_appears(graph: FalkorStore) -> None:

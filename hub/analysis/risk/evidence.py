@@ -135,6 +135,8 @@ class OperatorFacts:
     def history(self, before: str, excluding: str) -> History:
         """Controls of *other* consignments done in the :data:`HISTORY_DAYS` days before
         ``before`` (a day): the consignment being scored never contributes its own outcome."""
+        if not before:  # undated declaration: no "before" to look back from
+            return History((), (), ())
         start = (date.fromisoformat(before) - timedelta(days=HISTORY_DAYS)).isoformat()
         low = bisect_left(self.controls, start, key=lambda k: k.controlled_at[:10])
         high = bisect_left(self.controls, before, key=lambda k: k.controlled_at[:10])
@@ -159,7 +161,7 @@ class OperatorFacts:
         return tuple(a for a in self.aeo if a.withdrawn_on(day))
 
     def is_new(self, day: str) -> bool:
-        return (self.first_seen is None
+        return (self.first_seen is None or not day
                 or days_between(self.first_seen[:10], day) < NEW_OPERATOR_DAYS)
 
 
