@@ -7,6 +7,7 @@ HubErrors keep their message (written to be safe to show); anything else becomes
 from __future__ import annotations
 
 import logging
+
 from graphql.error import GraphQLError
 
 from hub.errors import HubError

@@ -18,8 +18,8 @@ from strawberry.schema.schema import StreamResult
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.execution import PreExecutionError
 
-from hub.api.context import RequestContext
 from hub.api.audit import PersonalDataAudit
+from hub.api.context import RequestContext
 from hub.api.errors import public_error
 from hub.api.limits import limit_extensions
 from hub.api.telemetry import OperationMetrics
@@ -117,7 +117,7 @@ class Viewer:
     distribution_levels: list[str]
 
 
-async def _node(info: strawberry.Info, id: strawberry.ID) -> Optional[Node]:  # noqa: A002, UP045
+async def _node(info: strawberry.Info, id: strawberry.ID) -> Optional[Node]:  # noqa: UP045
     ctx: RequestContext = info.context
     row = await ctx.reader.node(str(id))
     return to_node(row, ctx) if row else None

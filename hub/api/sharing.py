@@ -57,13 +57,13 @@ async def change_sharing(ctx: RequestContext, record_id: str, distribution: str,
     return to_node(node, ctx)
 
 
-async def _change(info: strawberry.Info, id: strawberry.ID, distribution: str,  # noqa: A002
+async def _change(info: strawberry.Info, id: strawberry.ID, distribution: str,
                   share_with: list[str] | None = None) -> Node:
     return await change_sharing(info.context, str(id), distribution, share_with or [],
                                 "change_sharing")
 
 
-async def _withdraw(info: strawberry.Info, id: strawberry.ID) -> Node:  # noqa: A002
+async def _withdraw(info: strawberry.Info, id: strawberry.ID) -> Node:
     return await change_sharing(info.context, str(id), Distribution.ORIGINATOR.value, [],
                                 "withdraw")
 

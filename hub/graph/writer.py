@@ -79,6 +79,24 @@ def _rev(props: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def _stored_props(where: str, kind_name: str, fields: tuple[str, ...],
+                  record: NodeRecord | EdgeRecord) -> dict[str, Any]:
+    """The properties a record stores: its checked fields, sharing, provenance, kind and rev."""
+    unknown = set(record.props) - set(fields)
+    if unknown:
+        raise InputError(f"{where}: unknown fields {sorted(unknown)}; {kind_name} has {fields}")
+    props: dict[str, Any] = {}
+    for name, value in record.props.items():
+        _check_value(where, name, value)
+        if value is not None:
+            props[name] = list(value) if isinstance(value, tuple) else value
+    props.update(record.sharing.as_props())
+    props.update(kind=kind_name, source=record.provenance.source,
+                 source_ref=record.provenance.source_ref)
+    props["rev"] = _rev(props)
+    return props
+
+
 def node_row(record: NodeRecord) -> dict[str, Any]:
     """Validate a node record and turn it into a writer row. Raises InputError."""
     kind = NODE_KIND_BY_LABEL.get(record.label)
@@ -87,18 +105,7 @@ def node_row(record: NodeRecord) -> dict[str, Any]:
         raise InputError(f"{where}: unknown node kind {record.label!r}")
     if not record.id.startswith(kind.prefix + ":"):
         raise InputError(f"{where}: id must start with {kind.prefix!r}: (use model.stable_id)")
-    unknown = set(record.props) - set(kind.fields)
-    if unknown:
-        raise InputError(f"{where}: unknown fields {sorted(unknown)}; {kind.label} has {kind.fields}")
-    props: dict[str, Any] = {}
-    for name, value in record.props.items():
-        _check_value(where, name, value)
-        if value is not None:
-            props[name] = list(value) if isinstance(value, tuple) else value
-    props.update(record.sharing.as_props())
-    props.update(kind=kind.label, source=record.provenance.source,
-                 source_ref=record.provenance.source_ref)
-    props["rev"] = _rev(props)
+    props = _stored_props(where, kind.label, kind.fields, record)
     return {"id": record.id, "rev": props["rev"], "ingested_at": record.provenance.ingested_at,
             "props": props}
 
@@ -114,18 +121,7 @@ def edge_row(record: EdgeRecord) -> dict[str, Any]:
             end.startswith(NODE_KIND_BY_LABEL[label].prefix + ":") for label in allowed
         ):
             raise InputError(f"{where}: {end} is not a {' or '.join(allowed)}")
-    unknown = set(record.props) - set(kind.fields)
-    if unknown:
-        raise InputError(f"{where}: unknown fields {sorted(unknown)}; {kind.type} has {kind.fields}")
-    props: dict[str, Any] = {}
-    for name, value in record.props.items():
-        _check_value(where, name, value)
-        if value is not None:
-            props[name] = list(value) if isinstance(value, tuple) else value
-    props.update(record.sharing.as_props())
-    props.update(kind=kind.type, source=record.provenance.source,
-                 source_ref=record.provenance.source_ref)
-    props["rev"] = _rev(props)
+    props = _stored_props(where, kind.type, kind.fields, record)
     return {"id": record.id, "source": record.source_id, "target": record.target_id,
             "rev": props["rev"], "ingested_at": record.provenance.ingested_at, "props": props}
 

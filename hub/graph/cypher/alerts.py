@@ -134,7 +134,7 @@ _WINDOW = ("($since IS NULL OR c.controlled_at >= $since)"
 
 HIT_RATES_BY_TARGET = {
     label: statement(
-        "alerts.hit_rates.%s" % label,  # noqa: UP031  (a whitelisted label)
+        "alerts.hit_rates.%s" % label,
         """
         MATCH (c:ControlResult)-[f:FEEDBACK_ON]->(t:`%s`)
         WHERE t.id > $after AND @visible(c) AND @visible(f) AND @visible(t) AND %s
@@ -142,14 +142,14 @@ HIT_RATES_BY_TARGET = {
              count(DISTINCT CASE WHEN c.outcome IN $hits THEN c.id END) AS hits
         ORDER BY t.id LIMIT $limit
         RETURN t.id AS key, coalesce(t.reference, t.title, t.name) AS label, controls, hits
-        """ % (label, _WINDOW),  # noqa: UP031
+        """ % (label, _WINDOW),
     )
     for label in ("RiskAlert", "RiskProfile")
 }
 
 HIT_RATES_BY_PROPERTY = {
     prop: statement(
-        "alerts.hit_rates.by_%s" % prop,  # noqa: UP031
+        "alerts.hit_rates.by_%s" % prop,
         """
         MATCH (c:ControlResult)
         WHERE c.%s IS NOT NULL AND c.%s > $after AND @visible(c) AND %s
@@ -157,7 +157,7 @@ HIT_RATES_BY_PROPERTY = {
              count(CASE WHEN c.outcome IN $hits THEN 1 END) AS hits
         ORDER BY key LIMIT $limit
         RETURN key, key AS label, controls, hits
-        """ % (prop, prop, _WINDOW, prop),  # noqa: UP031
+        """ % (prop, prop, _WINDOW, prop),
     )
     for prop in ("office", "owner_party")
 }

@@ -59,7 +59,7 @@ AEO_OF_OPERATOR = statement("checks.aeo_of_operator", """
     WHERE @visible(h) AND @visible(a)
     WITH a ORDER BY a.id
     RETURN a {%s} AS a
-    """ % _AEO)  # noqa: UP031  (labels and fields from the code only, never user values)
+    """ % _AEO)
 
 OWN_AEO_BY_NUMBER = statement("checks.own_aeo_by_number", """
     MATCH (a:AeoAuthorisation {number: $number})
@@ -68,7 +68,7 @@ OWN_AEO_BY_NUMBER = statement("checks.own_aeo_by_number", """
     RETURN a {%s,
               holders: [(o:Operator)-[h:HOLDS]->(a) WHERE h.owner_agency = $agency | o.id]}
            AS a
-    """ % _AEO)  # noqa: UP031  (labels and fields from the code only, never user values)
+    """ % _AEO)
 """The caller's own authorisation by number (only the owner records its status; another
 agency's authorisation with that number is as absent), with the holders its agency linked."""
 
@@ -77,7 +77,7 @@ AEO_PAGE_SYSTEM = statement("checks.aeo_page_system", """
     WHERE a.id > $after
     WITH a ORDER BY a.id LIMIT $limit
     RETURN a {%s, holders: [(o:Operator)-[:HOLDS]->(a) | o.id]} AS a
-    """ % _AEO, filtered=False)  # noqa: UP031
+    """ % _AEO, filtered=False)
 
 RECORD_AEO_STATUS = statement("checks.record_aeo_status", """
     MATCH (a:AeoAuthorisation {id: $id})

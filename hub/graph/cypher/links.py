@@ -11,7 +11,7 @@ Time windows: date properties hold ISO 8601 text (``2026-03-14`` or ``2026-03-14
 always UTC) or epoch milliseconds. Comparing text with a number gives null on both engines,
 so :func:`within` tests both forms against bounds computed in Python (``$q.since_ms`` ...).
 """
-# ruff: noqa: UP031  (statement text is built with % formatting, never f-strings: see statements.py)
+
 
 from hub.graph.statements import statement
 

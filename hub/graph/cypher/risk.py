@@ -112,7 +112,7 @@ NEIGHBOURS, NEIGHBOURS_SYSTEM = _twins("neighbours", """
     WHERE m.kind <> 'Consignment' AND (r.kind <> 'SAME_AS' OR coalesce(r.status, '') <> 'rejected')
       AND @visible(n) AND @visible(r) AND @visible(m)
     RETURN wanted AS id, m.id AS neighbour, m.kind AS kind
-    """ % NEAR_TYPES)  # noqa: UP031  (whitelisted types, CYPHER.md splicing rule)
+    """ % NEAR_TYPES)
 
 ALERTS_ON = statement("risk.alerts_on", """
     UNWIND $ids AS wanted
@@ -121,12 +121,12 @@ ALERTS_ON = statement("risk.alerts_on", """
     MATCH (a)-[k:CONCERNS]->(x)
     WHERE a.kind = 'RiskAlert' AND @visible(x) AND @visible(k) AND @visible(a)
     RETURN wanted AS id, x.kind AS kind, k.ingested_at AS linked_at, %s AS a
-    """ % _ALERT)  # noqa: UP031
+    """ % _ALERT)
 
 ALERT_TARGETS_SYSTEM = statement("risk.alert_targets_system", """
     MATCH (a:RiskAlert)-[k:CONCERNS]->(x:Entity)
     RETURN x.id AS id, x.kind AS kind, k.ingested_at AS linked_at, %s AS a
-    """ % _ALERT, filtered=False)  # noqa: UP031
+    """ % _ALERT, filtered=False)
 
 PROFILES, PROFILES_SYSTEM = _twins("profiles", """
     MATCH (p:RiskProfile)
@@ -194,7 +194,7 @@ PATTERN_RING_VEHICLE: dict[str, Statement] = {
     WHERE size(operators) >= 2
     RETURN v.id AS subject, 'Vehicle' AS kind, [g.id] + operators + consignments AS evidence
     ORDER BY subject
-    """ % label)  # noqa: UP031  (whitelisted labels)
+    """ % label)
     for label in ("Case", "RiskAlert")
 }
 """Vehicles that carried, in the window, consignments of two operators of one known group: an
