@@ -109,7 +109,7 @@ async def bench_ingest(socket: str, n: int) -> tuple[float, float]:
     return writer_rate, raw_rate
 
 
-SECTIONS = ("ingest", "profile", "links", "risk", "matching")
+SECTIONS = ("ingest", "pipeline", "profile", "links", "risk", "matching")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -138,6 +138,18 @@ async def run(socket: str, args: argparse.Namespace) -> None:
         writer_rate, raw_rate = await bench_ingest(socket, args.operators)
         table.add_row("ingest, records/s: writer vs raw UNWIND MERGE", f"{writer_rate:,.0f}",
                       f"{raw_rate:,.0f}", f"{writer_rate / raw_rate:.0%}", ">= 50%")
+
+    if "pipeline" in sections:
+        from bench.pipeline import bench_pipeline
+
+        console.print("[bold]ingest pipeline[/] SEED+ messages and WCO declarations")
+        for name, f in (await bench_pipeline(socket)).items():
+            table.add_row(f"{name}: pipeline vs raw writer, source records/s",
+                          f"{f['pipeline_per_s']:,.0f}", f"{f['raw_per_s']:,.0f}",
+                          f"{f['ratio']:.0%}", ">= 50%")
+        if sections <= {"ingest", "pipeline"}:
+            console.print(table)
+            return
 
     if args.data_dir:
         # A graph seeded beforehand (e.g. `HUB_DATA_DIR=... hub seed --scale large`).

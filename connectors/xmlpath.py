@@ -49,8 +49,9 @@ def value(parent: Element | None, *path: str) -> str | None:
 
 def descendants(parent: Element, name: str) -> Iterator[Element]:
     """Every element below ``parent`` with local name ``name``, in document order."""
-    for node in parent.iter():
-        if node is not parent and isinstance(node.tag, str) and local(node.tag) == name:
+    # "{*}name" matches the local name in any namespace, inside lxml's own loop.
+    for node in parent.iter("{*}" + name):
+        if node is not parent:
             yield node
 
 

@@ -12,6 +12,8 @@ refusing them rules out entity expansion attacks.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -47,6 +49,7 @@ class XmlRecord:
         return f"line {self.line} (<{etree.QName(self.element).localname}> #{self.index})"
 
 
+@functools.lru_cache(maxsize=4096)  # a format has few distinct tags; parsers ask constantly
 def local(tag: str) -> str:
     """The local part of a Clark-notation tag ``{uri}name``."""
     return tag.rsplit("}", 1)[-1]
