@@ -13,7 +13,6 @@ refusing them rules out entity expansion attacks.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
