@@ -17,17 +17,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from bench.profile import PROFILE_QUERY, profile_direct, profile_graphql, sample_operators
+from bench.timing import measure
 from hub.graph.cypher import bench as baseline
 from hub.graph.embedded import EmbeddedFalkor
 from hub.graph.falkor import FalkorStore
@@ -36,29 +34,6 @@ from hub.graph.writer import GraphWriter, edge_row, node_row
 from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Record, Sharing, stable_id
 
 console = Console()
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-async def measure(call: Callable[[], Awaitable[Any]], concurrency: int,
-                  requests: int) -> tuple[float, float, float]:
-    """Throughput (calls/s), p50 and p99 latency (ms) of ``call`` under ``concurrency``."""
-    latencies: list[float] = []
-    counter = iter(range(requests))
-
-    async def worker() -> None:
-        for _ in counter:
-            start = time.perf_counter()
-            await call()
-            latencies.append((time.perf_counter() - start) * 1000)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    return requests / elapsed, statistics.median(latencies), percentile(latencies, 0.99)
 
 
 def ingest_records(n: int) -> list[Record]:
@@ -191,7 +166,8 @@ async def run(socket: str, args: argparse.Namespace) -> None:
         for name, target in (("expand", 50.0), ("paths", 100.0)):
             f = figures[name]
             table.add_row(f"{name} via GraphQL with access control: p95 ms vs target",
-                          f"{f['p95_ms']:.1f} ms (p50 {f['p50_ms']:.1f}, {f['requests_per_s']:,.0f}/s)",
+                          f"{f['p95_ms']:.1f} ms (p50 {f['p50_ms']:.1f}, "
+                          f"{f['requests_per_s']:,.0f}/s)",
                           f"{target:.0f} ms", f"{f['p95_ms'] / target:.0%}", "<= 100%")
 
     if "risk" in sections:

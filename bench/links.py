@@ -9,15 +9,14 @@ Targets (on >= 1M consignments): expand depth 2 p95 <= 50 ms, paths maxHops 6 p9
 
 from __future__ import annotations
 
-import asyncio
 import random
 import statistics
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from bench.profile import CALLER, caller_visibility
+from bench.timing import percentile, run_load
 from hub.api.context import RequestContext
 from hub.api.schema import build_schema
 from hub.graph.reader import GraphReader
@@ -47,29 +46,13 @@ query Paths($from: ID!, $to: ID!) {
 _SCHEMA = build_schema()
 
 
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 async def _measure(call: Callable[[int], Awaitable[Any]], concurrency: int,
                    requests: int) -> dict[str, float]:
-    latencies: list[float] = []
-    counter = iter(range(requests))
-
-    async def worker() -> None:
-        for index in counter:
-            start = time.perf_counter()
-            await call(index)
-            latencies.append((time.perf_counter() - start) * 1000)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    elapsed = time.perf_counter() - started
+    elapsed, latencies = await run_load(call, concurrency, requests)
     return {"requests_per_s": round(requests / elapsed, 1),
             "p50_ms": round(statistics.median(latencies), 2),
-            "p95_ms": round(_percentile(latencies, 0.95), 2),
-            "p99_ms": round(_percentile(latencies, 0.99), 2)}
+            "p95_ms": round(percentile(latencies, 0.95), 2),
+            "p99_ms": round(percentile(latencies, 0.99), 2)}
 
 
 async def bench_links(store: GraphStore, ids: Sequence[str], concurrency: int = 8,

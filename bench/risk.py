@@ -18,10 +18,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from bench.timing import measure
 from hub.analysis.risk.scorer import consignment_ids, evidence_batches, score_all, score_for_caller
 from hub.analysis.risk.sources import EvidenceReader
 from hub.api.context import RequestContext
@@ -74,24 +73,6 @@ async def _fetch_only(store: GraphStore) -> tuple[int, float]:
     return seen, seen / (time.perf_counter() - started)
 
 
-async def _measure(call: Callable[[], Awaitable[Any]], concurrency: int,
-                   requests: int) -> tuple[float, float, float]:
-    latencies: list[float] = []
-    counter = iter(range(requests))
-
-    async def worker() -> None:
-        for _ in counter:
-            start = time.perf_counter()
-            await call()
-            latencies.append((time.perf_counter() - start) * 1000)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    ordered = sorted(latencies)
-    return (requests / (time.perf_counter() - started), statistics.median(ordered),
-            ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))])
-
-
 async def bench_risk(store: GraphStore, requests: int = 300, concurrency: int = 4,
                      seed: int = 7) -> RiskFigures:
     """Measure on the graph in ``store`` (it is only read)."""
@@ -115,8 +96,8 @@ async def bench_risk(store: GraphStore, requests: int = 300, concurrency: int = 
     async def direct() -> None:
         await score_for_caller(store, vis, next(direct_ids))
 
-    api_rate, api_p50, api_p99 = await _measure(api, concurrency, len(picks))
-    direct_rate, direct_p50, direct_p99 = await _measure(direct, concurrency, len(picks))
+    api_rate, api_p50, api_p99 = await measure(api, concurrency, len(picks))
+    direct_rate, direct_p50, direct_p99 = await measure(direct, concurrency, len(picks))
     return RiskFigures(total, fetch_rate, report.per_second, api_rate, api_p50, api_p99,
                        direct_rate, direct_p50, direct_p99, dict(report.channels))
 
