@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from hub.api.context import RequestContext
@@ -37,22 +38,13 @@ _SCHEMA = build_schema()
 CALLER = Principal("bench-analyst", "RS", "RS-CUS", "customs", frozenset({Role.ANALYST}), "bench")
 
 
+@functools.cache
 def caller_visibility() -> Visibility:
-    """The RS customs analyst's visibility, from the real policy files."""
+    """The RS customs analyst's visibility, from the real policy files (computed once)."""
     from hub.policy import CasbinPolicy
     from hub.settings import Settings
 
     return CasbinPolicy(Settings().policy_dir).visibility(CALLER)
-
-
-_VIS = None
-
-
-def _visibility() -> Visibility:
-    global _VIS  # noqa: PLW0603  (computed once per benchmark run)
-    if _VIS is None:
-        _VIS = caller_visibility()
-    return _VIS
 
 
 async def sample_operators(store: GraphStore, limit: int) -> list[str]:
@@ -61,7 +53,7 @@ async def sample_operators(store: GraphStore, limit: int) -> list[str]:
 
 
 async def profile_graphql(store: GraphStore, operator_id: str) -> Any:
-    vis = _visibility()
+    vis = caller_visibility()
     ctx = RequestContext(principal=CALLER, visibility=vis, reader=GraphReader(store, vis))
     result = await _SCHEMA.execute(PROFILE_QUERY, variable_values={"id": operator_id},
                                    context_value=ctx)
@@ -71,7 +63,7 @@ async def profile_graphql(store: GraphStore, operator_id: str) -> Any:
 
 async def profile_direct(store: GraphStore, operator_id: str, filtered: bool) -> list[Any]:
     """The statements the profile query sends, run directly and concurrently like resolvers."""
-    vis = _visibility().as_params()
+    vis = caller_visibility().as_params()
     page = {"id": operator_id, "after": "", "vis": vis}
     if filtered:
         node, out, out_count, incoming = (reads.NODE_BY_ID, reads.LINKS_OUT,

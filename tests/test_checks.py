@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from hub.api.context import RequestContext
-from hub.api.schema import build_schema
 from hub.checks.aeo import effective_status, priority_passage, status_on, with_entry
 from hub.checks.aeo_changes import sync_aeo_history
 from hub.checks.lpco import LpcoRules, lpco_signals
@@ -25,14 +23,10 @@ from hub.model import (
     Sharing,
     stable_id,
 )
-from hub.policy import CasbinPolicy
 from hub.policy.audit import AuditTrail
-from hub.principal import Principal, Role
-from hub.reference import AGENCY_BY_CODE
-from hub.settings import Settings
+from hub.principal import Role
+from tests.callers import POLICY, as_caller, principal
 
-SCHEMA = build_schema()
-POLICY = CasbinPolicy(Settings().policy_dir)
 SRC = Provenance("test", "checks", 1)
 WIDE = Sharing("RS-CUS", "RS", Distribution.CEFTA_EU)
 PHY_ONLY = Sharing("RS-PHY", "RS", Distribution.ORIGINATOR)
@@ -46,24 +40,8 @@ LPCO = stable_id("Lpco", "phyto_certificate", "RS/PC/2026/000001")
 DECLARED = "2026-03-14T08:00:00Z"
 
 
-def principal(agency: str, role: Role = Role.ANALYST) -> Principal:
-    info = AGENCY_BY_CODE[agency]
-    return Principal("u-" + agency, info.party, agency, info.type.value, frozenset({role}), "t")
-
-
 def reader_for(store: FalkorStore, agency: str, role: Role = Role.ANALYST) -> GraphReader:
     return GraphReader(store, POLICY.visibility(principal(agency, role)))
-
-
-async def api(store: FalkorStore, agency: str, query: str, role: Role = Role.ANALYST,
-              **variables: Any) -> tuple[Any, str | None]:
-    who = principal(agency, role)
-    vis = POLICY.visibility(who)
-    ctx = RequestContext(principal=who, visibility=vis, reader=GraphReader(store, vis),
-                         policy=POLICY, audit=AuditTrail(store), purpose="test")
-    result = await SCHEMA.execute(query, variable_values=variables, context_value=ctx)
-    code = (result.errors[0].extensions or {}).get("code") if result.errors else None
-    return result.data, code
 
 
 def node(label: str, node_id: str, props: dict[str, Any], sharing: Sharing = WIDE) -> NodeRecord:
@@ -201,10 +179,10 @@ async def test_a_hidden_lpco_gives_no_signal_to_a_caller_who_cannot_see_it(
     assert [s.kind for s in owner] == [SignalKind.LPCO_EXPIRED]
     query = ("query($id: ID!) { lpcoCheck(consignmentId: $id) { consignmentId documentsChecked"
              " signals { kind severity recordIds reason } } }")
-    data, code = await api(store, "RS-CUS", query, id=CONS)
+    data, code = await as_caller(store, "RS-CUS", query, id=CONS)
     assert code is None
     assert data["lpcoCheck"] == {"consignmentId": CONS, "documentsChecked": 0, "signals": []}
-    data, _ = await api(store, "RS-PHY", query, Role.OFFICER, id=CONS)
+    data, _ = await as_caller(store, "RS-PHY", query, Role.OFFICER, id=CONS)
     assert data["lpcoCheck"]["documentsChecked"] == 1
     assert [s["kind"] for s in data["lpcoCheck"]["signals"]] == ["lpco_expired"]
     assert data["lpcoCheck"]["signals"][0]["severity"] == "high"
@@ -214,8 +192,8 @@ async def test_an_invisible_consignment_has_no_check(store: FalkorStore) -> None
     await GraphWriter(store).write([node("Consignment", CONS, BASE_CONS,
                                          Sharing("MK-CUS", "MK", Distribution.ORIGINATOR))])
     query = "query($id: ID!) { lpcoCheck(consignmentId: $id) { consignmentId } }"
-    hidden, _ = await api(store, "RS-CUS", query, id=CONS)
-    absent, _ = await api(store, "RS-CUS", query, id="consignment:nothing")
+    hidden, _ = await as_caller(store, "RS-CUS", query, id=CONS)
+    absent, _ = await as_caller(store, "RS-CUS", query, id="consignment:nothing")
     assert hidden == absent == {"lpcoCheck": None}
 
 
@@ -342,7 +320,7 @@ async def test_priority_passage_pages_through_300_aeos(store: FalkorStore) -> No
     seen: list[str] = []
     after = None
     while True:
-        data, code = await api(store, "RS-CUS", query, after=after)
+        data, code = await as_caller(store, "RS-CUS", query, after=after)
         assert code is None
         page = data["priorityPassage"]
         seen += [item["number"] for item in page["items"]]
@@ -357,8 +335,8 @@ async def test_priority_passage_errors(store: FalkorStore) -> None:
     await GraphWriter(store).write(world())
     query = "query($c: String!, $e: String) { priorityPassage(crossing: $c, at: \"2026-03-14\"," \
             " entering: $e) { crossing } }"
-    assert (await api(store, "RS-CUS", query, c="XX-NONE"))[1] == "not_found"
-    assert (await api(store, "RS-CUS", query, c=CROSSING, e="AL"))[1] == "bad_input"
+    assert (await as_caller(store, "RS-CUS", query, c="XX-NONE"))[1] == "not_found"
+    assert (await as_caller(store, "RS-CUS", query, c=CROSSING, e="AL"))[1] == "bad_input"
 
 
 RECORD = """mutation($n: String!, $s: String!, $d: String!) {
@@ -372,7 +350,7 @@ STATUS = """query($id: ID!, $at: String) { aeoStatus(operatorId: $id, at: $at) {
 async def test_a_suspension_is_recorded_in_the_history_and_raises_a_signal(
         store: FalkorStore) -> None:
     await GraphWriter(store).write(world())
-    data, code = await api(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="suspended",
+    data, code = await as_caller(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="suspended",
                            d="2026-03-20")
     assert code is None
     change = data["recordAeoStatus"]
@@ -384,27 +362,27 @@ async def test_a_suspension_is_recorded_in_the_history_and_raises_a_signal(
     assert change["signal"]["severity"] == "high"
     assert change["signal"]["recordIds"] == [aeo_id("RS-1"), holder_id("RS-1")]
     # The status on a day follows the history.
-    before, _ = await api(store, "RS-CUS", STATUS, id=holder_id("RS-1"), at="2026-03-19")
-    after, _ = await api(store, "RS-CUS", STATUS, id=holder_id("RS-1"), at="2026-03-21")
+    before, _ = await as_caller(store, "RS-CUS", STATUS, id=holder_id("RS-1"), at="2026-03-19")
+    after, _ = await as_caller(store, "RS-CUS", STATUS, id=holder_id("RS-1"), at="2026-03-21")
     assert before["aeoStatus"][0]["status"] == "valid"
     assert after["aeoStatus"][0]["status"] == "suspended"
     assert after["aeoStatus"][0]["recordedStatus"] == "suspended"
     # The signal is stored with the authorisation's sharing: customs elsewhere see it too.
     listed = "{ riskSignals(first: 10) { edges { node { ... on RiskSignal { signalKind } } } } }"
-    seen, _ = await api(store, "MK-CUS", listed)
+    seen, _ = await as_caller(store, "MK-CUS", listed)
     assert [e["node"]["signalKind"] for e in seen["riskSignals"]["edges"]] == ["aeo_suspended"]
-    hidden, _ = await api(store, "MK-PHY", listed, Role.OFFICER)
+    hidden, _ = await as_caller(store, "MK-PHY", listed, Role.OFFICER)
     assert hidden["riskSignals"]["edges"] == []
     trail = await AuditTrail(store).accessed_records_of("RS-CUS")
     assert [e.operation for e in trail.entries] == ["record_aeo_status"]
     # Recording it again changes nothing and signals nothing.
-    again, _ = await api(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="suspended",
+    again, _ = await as_caller(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="suspended",
                          d="2026-03-25")
     assert again["recordAeoStatus"]["changed"] is False
     assert again["recordAeoStatus"]["signal"] is None
     assert len((await AuditTrail(store).accessed_records_of("RS-CUS")).entries) == 1
     # A revocation later is another change, with its own signal.
-    revoked, _ = await api(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="revoked",
+    revoked, _ = await as_caller(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="revoked",
                            d="2026-04-01")
     assert revoked["recordAeoStatus"]["signal"]["kind"] == "aeo_revoked"
     # A suspended AEO is no longer eligible for priority passage.
@@ -414,14 +392,14 @@ async def test_a_suspension_is_recorded_in_the_history_and_raises_a_signal(
 async def test_only_the_owner_with_write_rights_records_a_status(store: FalkorStore) -> None:
     await GraphWriter(store).write(world())
     # Customs analysts may not write AEO authorisations under the policy files (connectors may).
-    assert (await api(store, "RS-CUS", RECORD, n="RS-1", s="revoked", d=AT))[1] == "forbidden"
+    assert (await as_caller(store, "RS-CUS", RECORD, n="RS-1", s="revoked", d=AT))[1] == "forbidden"
     # Another agency's authorisation is as absent as one that does not exist.
-    other = await api(store, "MK-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="revoked", d=AT)
-    absent = await api(store, "MK-CUS", RECORD, Role.CONNECTOR, n="NONE-1", s="revoked", d=AT)
+    other = await as_caller(store, "MK-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="revoked", d=AT)
+    absent = await as_caller(store, "MK-CUS", RECORD, Role.CONNECTOR, n="NONE-1", s="revoked", d=AT)
     assert other[1] == absent[1] == "not_found"
-    assert (await api(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="paused",
+    assert (await as_caller(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="paused",
                       d=AT))[1] == "bad_input"
-    assert (await api(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="revoked",
+    assert (await as_caller(store, "RS-CUS", RECORD, Role.CONNECTOR, n="RS-1", s="revoked",
                       d="14.03.2026"))[1] == "bad_input"
 
 
@@ -429,7 +407,7 @@ async def test_a_register_update_is_synced_into_the_history(store: FalkorStore) 
     await GraphWriter(store).write(world())
     first = await sync_aeo_history(store, "2026-03-01")
     assert first == []  # histories started, nothing changed
-    rows, _ = await api(store, "RS-CUS", STATUS, id=holder_id("RS-1"))
+    rows, _ = await as_caller(store, "RS-CUS", STATUS, id=holder_id("RS-1"))
     assert rows["aeoStatus"][0]["history"] == [{"date": "2021-01-01", "status": "valid"}]
     # The register is ingested again with RS-1 revoked (the writer overwrites ``status``).
     await GraphWriter(store).write(authorisation("RS-1", "RS", "revoked"))

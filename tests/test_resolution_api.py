@@ -5,32 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from hub.analysis.resolution.service import propose_links
-from hub.api.context import RequestContext
-from hub.api.schema import build_schema
 from hub.graph.falkor import FalkorStore
-from hub.graph.reader import GraphReader
-from hub.policy import CasbinPolicy
 from hub.policy.audit import AuditTrail
-from hub.principal import Principal, Role
-from hub.reference import AGENCY_BY_CODE
-from hub.settings import Settings
+from hub.principal import Role
+from tests.callers import as_caller
 from tests.test_resolution import ANALYST, _links, _seed
 
-SCHEMA = build_schema()
-POLICY = CasbinPolicy(Settings().policy_dir)
 REVIEW = """mutation($l: ID!, $r: ID!, $d: String!) {
   reviewSameAs(leftId: $l, rightId: $r, decision: $d) { status reviewedBy } }"""
 
 
 async def _as(store: FalkorStore, agency: str, role: Role, **variables: Any) -> tuple[Any, Any]:
-    info = AGENCY_BY_CODE[agency]
-    principal = Principal("u", info.party, agency, info.type.value, frozenset({role}), "t")
-    vis = POLICY.visibility(principal)
-    ctx = RequestContext(principal=principal, visibility=vis, reader=GraphReader(store, vis),
-                         policy=POLICY, audit=AuditTrail(store))
-    result = await SCHEMA.execute(REVIEW, variable_values=variables, context_value=ctx)
-    code = (result.errors[0].extensions or {}).get("code") if result.errors else None
-    return result.data, code
+    return await as_caller(store, agency, REVIEW, role, **variables)
 
 
 async def test_the_owner_reviews_and_later_runs_respect_it(store: FalkorStore) -> None:

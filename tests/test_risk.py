@@ -43,10 +43,10 @@ from hub.graph.writer import GraphWriter
 from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Record, Sharing, stable_id
 from hub.policy import CasbinPolicy
 from hub.policy.audit import AuditTrail
-from hub.principal import Principal, Role
-from hub.reference import AGENCY_BY_CODE
+from hub.principal import Role
 from hub.settings import Settings
 from hub.visibility import Visibility
+from tests.callers import principal
 
 SCHEMA = build_schema()
 POLICY = CasbinPolicy(Settings().policy_dir)
@@ -68,11 +68,6 @@ CLEAN = [_id("ControlResult", f"clean{i}") for i in range(3)]
 ON_EXPORTER, HIDDEN_ON_TRUCK, ON_ADDRESS, ON_RING, LATER, ON_C1, ATTACHED_LATER = (
     _id("RiskAlert", k) for k in ("exp", "truck", "addr", "ring", "later", "c1", "attached"))
 TOBACCO = _id("RiskProfile", "tobacco")
-
-
-def principal(agency: str, role: Role = Role.ANALYST) -> Principal:
-    info = AGENCY_BY_CODE[agency]
-    return Principal("u-" + agency, info.party, agency, info.type.value, frozenset({role}), "t")
 
 
 def visibility(agency: str, role: Role = Role.ANALYST) -> Visibility:

@@ -23,9 +23,8 @@ from hub.graph.reader import GraphReader
 from hub.ingest.pipeline import ingest_stream, sharing_for
 from hub.model import Distribution, Sharing
 from hub.policy import CasbinPolicy
-from hub.principal import Principal, Role
-from hub.reference import AGENCY_BY_CODE
 from hub.settings import Settings
+from tests.callers import principal
 
 POLICY = CasbinPolicy(Settings().policy_dir)
 EXIT_AT = "2026-03-14T08:15:00+01:00"
@@ -198,12 +197,6 @@ def test_streaming_in_pieces_gives_the_same_outcome_as_one_batch() -> None:
 
 
 # ---- over the graph ----------------------------------------------------------------------------
-
-def principal(agency: str) -> Principal:
-    info = AGENCY_BY_CODE[agency]
-    return Principal("u-" + agency, info.party, agency, info.type.value,
-                     frozenset({Role.ANALYST}), "t")
-
 
 async def ingest(store: FalkorStore, agency: str, messages: list[dict[str, Any]],
                  data_dir: Path, sharing: Sharing | None = None) -> None:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from hub.api.context import RequestContext
-from hub.api.schema import build_schema
 from hub.graph.falkor import FalkorStore
-from hub.graph.reader import GraphReader
 from hub.graph.writer import GraphWriter
 from hub.model import Distribution, NodeRecord, Provenance, Sharing, stable_id
-from hub.policy import CasbinPolicy
 from hub.policy.audit import AuditTrail
-from hub.principal import Principal, Role
-from hub.reference import AGENCY_BY_CODE
-from hub.settings import Settings
+from hub.principal import Role
+from tests.callers import as_caller
 
-SCHEMA = build_schema()
-POLICY = CasbinPolicy(Settings().policy_dir)
 ALERT = stable_id("RiskAlert", "RS-CUS", "2026-001")
 SOURCE = Provenance("test", "sharing", 1)
 
@@ -28,22 +19,6 @@ CHANGE = """mutation($id: ID!, $level: String!, $with: [String!]) {
     id sharing { distribution shareWith } } }"""
 WITHDRAW = "mutation($id: ID!) { withdrawRecord(id: $id) { id sharing { distribution } } }"
 READ = "query($id: ID!) { node(id: $id) { id } }"
-
-
-def _principal(agency: str, role: Role = Role.ANALYST) -> Principal:
-    info = AGENCY_BY_CODE[agency]
-    return Principal("u-" + agency, info.party, agency, info.type.value, frozenset({role}), "t")
-
-
-async def _as(store: FalkorStore, agency: str, query: str, role: Role = Role.ANALYST,
-              **variables: Any) -> tuple[Any, str | None]:
-    principal = _principal(agency, role)
-    vis = POLICY.visibility(principal)
-    ctx = RequestContext(principal=principal, visibility=vis, reader=GraphReader(store, vis),
-                         policy=POLICY, audit=AuditTrail(store), purpose="test")
-    result = await SCHEMA.execute(query, variable_values=variables, context_value=ctx)
-    code = (result.errors[0].extensions or {}).get("code") if result.errors else None
-    return result.data, code
 
 
 @pytest.fixture
@@ -55,37 +30,37 @@ async def alert(store: FalkorStore) -> FalkorStore:
 
 
 async def test_the_owner_widens_sharing_and_others_then_see_it(alert: FalkorStore) -> None:
-    assert (await _as(alert, "MK-CUS", READ, id=ALERT))[0] == {"node": None}
-    data, code = await _as(alert, "RS-CUS", CHANGE, id=ALERT, level="LISTED",
+    assert (await as_caller(alert, "MK-CUS", READ, id=ALERT))[0] == {"node": None}
+    data, code = await as_caller(alert, "RS-CUS", CHANGE, id=ALERT, level="LISTED",
                            **{"with": ["party:MK"]})
     assert code is None
     assert data["changeSharing"]["sharing"] == {"distribution": "LISTED", "shareWith": ["party:MK"]}
-    assert (await _as(alert, "MK-CUS", READ, id=ALERT))[0] == {"node": {"id": ALERT}}
+    assert (await as_caller(alert, "MK-CUS", READ, id=ALERT))[0] == {"node": {"id": ALERT}}
     trail = await AuditTrail(alert).accessed_records_of("RS-CUS")
     assert [e.operation for e in trail.entries] == ["change_sharing"]
 
 
 async def test_a_reader_who_is_not_the_owner_is_forbidden(alert: FalkorStore) -> None:
-    _, code = await _as(alert, "RS-PHY", CHANGE, id=ALERT, level="CEFTA_EU")
+    _, code = await as_caller(alert, "RS-PHY", CHANGE, id=ALERT, level="CEFTA_EU")
     assert code == "forbidden"
 
 
 async def test_hidden_and_absent_records_give_the_same_answer(alert: FalkorStore) -> None:
-    hidden = await _as(alert, "MK-CUS", CHANGE, id=ALERT, level="CEFTA_EU")
-    absent = await _as(alert, "MK-CUS", CHANGE, id="alert:nothing", level="CEFTA_EU")
+    hidden = await as_caller(alert, "MK-CUS", CHANGE, id=ALERT, level="CEFTA_EU")
+    absent = await as_caller(alert, "MK-CUS", CHANGE, id="alert:nothing", level="CEFTA_EU")
     assert hidden[1] == absent[1] == "not_found"
 
 
 async def test_withdraw_narrows_to_the_owner(alert: FalkorStore) -> None:
-    data, _ = await _as(alert, "RS-CUS", WITHDRAW, id=ALERT)
+    data, _ = await as_caller(alert, "RS-CUS", WITHDRAW, id=ALERT)
     assert data["withdrawRecord"]["sharing"]["distribution"] == "ORIGINATOR"
-    assert (await _as(alert, "RS-PHY", READ, id=ALERT))[0] == {"node": None}
-    assert (await _as(alert, "RS-CUS", READ, id=ALERT))[0] == {"node": {"id": ALERT}}
+    assert (await as_caller(alert, "RS-PHY", READ, id=ALERT))[0] == {"node": None}
+    assert (await as_caller(alert, "RS-CUS", READ, id=ALERT))[0] == {"node": {"id": ALERT}}
 
 
 async def test_bad_distribution_and_share_tokens_are_refused(alert: FalkorStore) -> None:
-    assert (await _as(alert, "RS-CUS", CHANGE, id=ALERT, level="EVERYONE"))[1] == "bad_input"
-    _, code = await _as(alert, "RS-CUS", CHANGE, id=ALERT, level="LISTED",
+    assert (await as_caller(alert, "RS-CUS", CHANGE, id=ALERT, level="EVERYONE"))[1] == "bad_input"
+    _, code = await as_caller(alert, "RS-CUS", CHANGE, id=ALERT, level="LISTED",
                         **{"with": ["planet:mars"]})
     assert code == "bad_input"
 
@@ -94,13 +69,13 @@ ACCESS_LOG = "{ accessLog(first: 10) { edges { node { operation recordIds agency
 
 
 async def test_the_access_log_shows_each_owner_only_its_own_records(alert: FalkorStore) -> None:
-    await _as(alert, "RS-CUS", CHANGE, id=ALERT, level="PARTY")
-    mine, code = await _as(alert, "RS-CUS", ACCESS_LOG, role=Role.AUDITOR)
+    await as_caller(alert, "RS-CUS", CHANGE, id=ALERT, level="PARTY")
+    mine, code = await as_caller(alert, "RS-CUS", ACCESS_LOG, role=Role.AUDITOR)
     assert code is None
     assert mine["accessLog"]["edges"] == [{"node": {
         "operation": "change_sharing", "recordIds": [ALERT], "agency": "RS-CUS",
         "purpose": "test"}}]
-    theirs, code = await _as(alert, "MK-CUS", ACCESS_LOG, role=Role.AUDITOR)
+    theirs, code = await as_caller(alert, "MK-CUS", ACCESS_LOG, role=Role.AUDITOR)
     assert code is None and theirs["accessLog"]["edges"] == []
-    _, code = await _as(alert, "RS-CUS", ACCESS_LOG, role=Role.CONNECTOR)
+    _, code = await as_caller(alert, "RS-CUS", ACCESS_LOG, role=Role.CONNECTOR)
     assert code == "forbidden"
