@@ -6,11 +6,12 @@ Request flow: bearer token -> Principal (auth) -> Visibility (policy, plus case 
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from hub.alerts import AlertBus
+from hub.analysis.risk.schedule import PatternRunner
 from hub.api.alerts import ALERT_BUS
 from hub.api.context import RequestContext
 from hub.api.schema import build_schema
@@ -208,8 +210,13 @@ def create_app(
     ``services.store`` may be given (tests pass their own); otherwise ``open_store`` (default:
     hub.graph.connect.open_store) opens it in the lifespan and ``on_ready`` runs once it is
     open (migrations, demo seed).
+
+    The pattern rules run after every ingest through the endpoint that wrote records (when
+    ``settings.patterns_on_ingest``) and every ``settings.patterns_interval_s`` seconds while
+    the app runs (0: never), for every analysis agency under its own visibility.
     """
     configure(settings)
+    patterns = PatternRunner(lambda: services.policy)
     schema = build_schema(settings)
     # Subscriptions (alertChanged) over graphql-transport-ws only, authenticated on connect.
     services.extras.setdefault(ALERT_BUS, AlertBus(settings.subscription_queue))
@@ -249,13 +256,25 @@ def create_app(
                 services.audit = AuditTrail(store)
             if on_ready is not None:
                 await on_ready(store)
-            yield
+            schedule: asyncio.Task[None] | None = None
+            if settings.patterns_interval_s > 0:
+                schedule = asyncio.create_task(
+                    patterns.every(store, services.audit, settings.patterns_interval_s))
+                log.info("pattern rules every %d s", settings.patterns_interval_s)
+            try:
+                yield
+            finally:
+                if schedule is not None:
+                    schedule.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await schedule
 
     async def ingest(request: Request) -> Response:
         assert services.store is not None and services.audit is not None  # set at start-up
         return await handle_ingest(request, request.scope["hub.principal"], services.store,
                                    services.policy, services.audit, settings.data_dir,
-                                   settings.ingest_max_bytes)
+                                   settings.ingest_max_bytes,
+                                   patterns=patterns if settings.patterns_on_ingest else None)
 
     routes = [
         Route("/health", health),

@@ -7,13 +7,16 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
 from hub.errors import HubError
 from hub.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from hub.policy.engine import PolicyEngine
 
 app = typer.Typer(
     help="CEFTA Risk Information Hub: shared risk graph with per-agency access control.",
@@ -200,15 +203,31 @@ def ingest(
         help="ORIGINATOR, PARTY, LISTED, CEFTA_CUSTOMS, CEFTA_AGENCIES or CEFTA_EU")] = "PARTY",
     share_with: Annotated[list[str] | None, typer.Option(
         "--share-with", help="Extra audience: party, agency or case:<id> (repeatable)")] = None,
+    patterns: Annotated[bool | None, typer.Option(
+        "--patterns/--no-patterns",
+        help="Run the pattern rules afterwards if records were written "
+             "(default: HUB_PATTERNS_ON_INGEST, on)")] = None,
 ) -> None:
-    """Ingest declarations, certificates, messages or registers; exit 1 if any was rejected."""
+    """Ingest declarations, certificates, messages or registers; exit 1 if any was rejected.
+
+    Then the pattern rules raise alert candidates; if they fail, the ingest still stands (the
+    summary says so, and `hub risk patterns` raises them later)."""
     from connectors import connector as pick_connector
+    from hub.analysis.risk.schedule import PatternRunner
     from hub.graph.connect import open_store
     from hub.ingest.pipeline import ingest_path, sharing_for, total_size
     from hub.ingest.progress import RichProgress
     from hub.ingest.report import IngestReport, print_summary
+    from hub.policy.audit import AuditTrail
 
     settings = _settings()
+    run_patterns = settings.patterns_on_ingest if patterns is None else patterns
+
+    def policy() -> PolicyEngine:
+        from hub.policy import CasbinPolicy
+
+        return CasbinPolicy(settings.policy_dir)
+
     audiences = [a for entry in share_with or () for a in entry.split(",") if a.strip()]
 
     async def job() -> IngestReport:
@@ -230,6 +249,10 @@ def ingest(
                 for change in await sync_aeo_history(store, today):
                     console.print(f"AEO {change.number or change.id}: {change.previous} -> "
                                   f"{change.status} on {change.day}", markup=False)
+            if run_patterns:
+                run = await PatternRunner(policy).after_ingest(store, AuditTrail(store),
+                                                               report.written)
+                report.patterns = run.as_dict() if run is not None else None
             return report
 
     report = _run(job)

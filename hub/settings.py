@@ -43,6 +43,8 @@ class Settings:
     ingest_max_bytes: int = 256 * 1024 * 1024
     max_subscriptions: int = 5  # per websocket connection
     subscription_queue: int = 64  # pending alert events per subscriber (oldest dropped)
+    patterns_on_ingest: bool = True  # run the pattern rules after an ingest that wrote records
+    patterns_interval_s: int = 0  # `hub serve` runs them every this many seconds; 0: never
 
     def with_(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied (tests and the CLI use this)."""
@@ -108,6 +110,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "HUB_MAX_SUBSCRIPTIONS", str(base.max_subscriptions)), 1),
         subscription_queue=_int("HUB_SUBSCRIPTION_QUEUE", env.get(
             "HUB_SUBSCRIPTION_QUEUE", str(base.subscription_queue)), 1),
+        patterns_on_ingest=_flag("HUB_PATTERNS_ON_INGEST", env.get("HUB_PATTERNS_ON_INGEST",
+                                                                   "true")),
+        patterns_interval_s=_int("HUB_PATTERNS_INTERVAL_SECONDS", env.get(
+            "HUB_PATTERNS_INTERVAL_SECONDS", str(base.patterns_interval_s))),
     )
 
 

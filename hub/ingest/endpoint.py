@@ -3,14 +3,16 @@
 The body is the file, as ``hub ingest`` would read it. The submitting principal's agency owns
 what lands; the query string may set ``distribution`` and repeated ``share_with``. The answer is
 the ingest report as JSON: 200 when everything was accepted, 422 when records were rejected
-(they are put aside, the rest landed), 400/403/404/413 when nothing was read.
+(they are put aside, the rest landed), 400/403/404/413 when nothing was read. When the ingest
+wrote records and a pattern runner is given, the pattern rules run before the answer and the
+report's ``patterns`` says what they raised, or why they failed (the ingest stands either way).
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -21,6 +23,9 @@ from hub.ingest.pipeline import ingest_stream, sharing_for
 from hub.policy.audit import AuditTrail
 from hub.policy.engine import PolicyEngine
 from hub.principal import Principal
+
+if TYPE_CHECKING:
+    from hub.analysis.risk.schedule import PatternRunner
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
@@ -40,8 +45,10 @@ def _error(exc: HubError, status: int) -> JSONResponse:
 
 async def handle_ingest(request: Request, principal: Principal, store: GraphStore,
                         policy: PolicyEngine, audit: AuditTrail, data_dir: Path,
-                        max_bytes: int) -> JSONResponse:
-    """Authorise, spool the body (bounded), ingest it and answer with the report."""
+                        max_bytes: int, *,
+                        patterns: PatternRunner | None = None) -> JSONResponse:
+    """Authorise, spool the body (bounded), ingest it, run the pattern rules (if given) and
+    answer with the report."""
     from connectors import connector as make_connector
 
     name = request.path_params["connector"]
@@ -80,6 +87,9 @@ async def handle_ingest(request: Request, principal: Principal, store: GraphStor
             return _error(exc, 400)
     await audit.record(principal, "ingest", [(f"ingest-run:{report.run_id}", principal.agency)],
                        request.headers.get("x-hub-purpose"))
+    if patterns is not None:
+        run = await patterns.after_ingest(store, audit, report.written)
+        report.patterns = run.as_dict() if run is not None else None
     body: dict[str, Any] = report.as_dict()
     body.pop("rejected_dir", None)  # a server path: not the client's business
     return JSONResponse(body, status_code=200 if report.ok else 422)

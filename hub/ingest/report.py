@@ -32,6 +32,8 @@ class IngestReport:
     unreadable rest. ``written`` and ``unchanged`` count graph records (nodes and edges):
     created or changed, and already exactly as given. A node or edge repeated within the run
     (the same operator in many declarations) is written once and counted unchanged after that.
+    ``patterns`` is what the pattern rules did after the ingest (counts, or the error code of a
+    failed pass: the ingest stands either way); None when they did not run.
     """
 
     run_id: str
@@ -50,6 +52,7 @@ class IngestReport:
     foreign: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     rejected_dir: Path | None = None
+    patterns: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -90,3 +93,6 @@ def print_summary(console: Console, report: IngestReport, shown: int = 20) -> No
         lines.append(f"{report.dangling_edges} edge(s) pointed at nodes not in the graph")
     for line in lines:
         console.print(line, soft_wrap=True, markup=False, highlight=False)
+    if report.patterns is not None:
+        console.print(str(report.patterns["summary"]), soft_wrap=True, markup=False,
+                      highlight=False, style=None if report.patterns["ok"] else "bold yellow")
