@@ -24,7 +24,7 @@ import secrets
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -91,14 +91,13 @@ def _share_token(entry: str) -> str:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Batch:
-    records: list[Record]
-    done: bool
-
-
 class IngestRun:
-    """One run: one sharing, one report, one rejected folder, for one or many inputs."""
+    """One run: one sharing, one report, one rejected folder, for one or many inputs.
+
+    Batches fill across inputs: a folder of one-declaration files is written in a few big
+    statements, not a dozen small ones per file. Call :meth:`finish` after the last
+    :meth:`feed`; until then, the records of the last inputs may not have been written.
+    """
 
     def __init__(self, store: GraphStore, connector: Connector, sharing: Sharing,
                  data_dir: Path, *, batch_records: int = BATCH_RECORDS,
@@ -117,35 +116,44 @@ class IngestRun:
         self._progress = progress
         self._seen: dict[str, frozenset[str]] = {}
         self._field_sets: dict[frozenset[str], frozenset[str]] = {}
+        self._batch: list[Record] = []
+        self._pending: dict[str, int] = {}  # id -> index in the batch of its unwritten record
 
     async def feed(self, stream: BinaryIO, origin: str) -> None:
-        """Parse and write one input. Raises GraphError if the store fails (nothing else)."""
+        """Parse one input, writing each batch as it fills. Raises GraphError if the store
+        fails (nothing else)."""
         counter = CountingReader(stream, self._progress)
         reader = io.BufferedReader(counter, READ_CHUNK)
         items = iter(self._connector.parse(reader, origin))
         self.report.files += 1
         try:
-            while True:
-                batch = await asyncio.to_thread(self._next_batch, items, origin)
-                if batch.records:
-                    written = await self._writer.write(batch.records)
-                    self.report.nodes += written.nodes
-                    self.report.edges += written.edges
-                    self.report.unchanged += written.unchanged
-                    self.report.written += written.written
-                    self.report.dangling_edges += written.dangling_edges
-                    self.report.foreign += written.foreign
-                if batch.done:
-                    break
+            while await asyncio.to_thread(self._fill, items, origin):
+                await self._write()
         finally:
             self.report.bytes_read += counter.count
             if self._rejects.used:
                 self.report.rejected_dir = self._rejects.path
 
-    def _next_batch(self, items: Iterator[Parsed | Rejected], origin: str) -> _Batch:
-        """Pull source records until the batch is full (runs in a worker thread)."""
-        records: list[Record] = []
-        pending: dict[str, int] = {}  # id -> index in ``records`` of its not yet written record
+    async def finish(self) -> IngestReport:
+        """Write what the inputs left in the last batch; the report is complete after this."""
+        await self._write()
+        return self.report
+
+    async def _write(self) -> None:
+        records, self._batch, self._pending = self._batch, [], {}
+        if not records:
+            return
+        written = await self._writer.write(records)
+        self.report.nodes += written.nodes
+        self.report.edges += written.edges
+        self.report.unchanged += written.unchanged
+        self.report.written += written.written
+        self.report.dangling_edges += written.dangling_edges
+        self.report.foreign += written.foreign
+
+    def _fill(self, items: Iterator[Parsed | Rejected], origin: str) -> bool:
+        """Pull source records into the batch until it is full (True) or the input ends
+        (False). Runs in a worker thread."""
         for item in items:
             self.report.read += 1
             if isinstance(item, Rejected):
@@ -153,10 +161,10 @@ class IngestRun:
                 continue
             stamped = self._validate(item, origin)
             if stamped is not None:
-                self._add_fresh(stamped, records, pending)
-            if len(records) >= self._batch_records:
-                return _Batch(records, done=False)
-        return _Batch(records, done=True)
+                self._add_fresh(stamped)
+            if len(self._batch) >= self._batch_records:
+                return True
+        return False
 
     def _validate(self, parsed: Parsed, origin: str) -> list[Record] | None:
         """Stamp and validate one source record; None (and a rejection) if any part is bad."""
@@ -175,8 +183,7 @@ class IngestRun:
         self.report.accepted += 1
         return records
 
-    def _add_fresh(self, records: list[Record], batch: list[Record],
-                   pending: dict[str, int]) -> None:
+    def _add_fresh(self, records: list[Record]) -> None:
         """Add what ``records`` say that this run has not written yet.
 
         The first record of the run that describes a node or edge wins: a repeat (the same
@@ -184,6 +191,7 @@ class IngestRun:
         nobody gave before. Rewriting repeats would make the last spelling win and flip
         ``source_ref`` with every mention, so a second run would never count them unchanged.
         """
+        batch, pending = self._batch, self._pending
         for record in records:
             fields = frozenset(record.props)
             known = self._seen.get(record.id)
@@ -224,7 +232,7 @@ async def ingest_stream(store: GraphStore, connector: Connector, stream: BinaryI
     run = IngestRun(store, connector, sharing, data_dir, batch_records=batch_records,
                     progress=progress)
     await run.feed(stream, origin)
-    return run.report
+    return await run.finish()
 
 
 def input_files(connector: Connector, path: Path) -> tuple[list[Path], list[Path]]:
@@ -255,13 +263,13 @@ async def ingest_path(store: GraphStore, connector: Connector, path: str, sharin
                     progress=progress)
     if path == "-":
         await run.feed(stdin if stdin is not None else sys.stdin.buffer, "-")
-        return run.report
+        return await run.finish()
     files, skipped = input_files(connector, Path(path))
     run.report.skipped_files = [p.name for p in skipped]
     for file in files:
         with file.open("rb") as stream:
             await run.feed(stream, file.name)
-    return run.report
+    return await run.finish()
 
 
 def total_size(connector: Connector, path: str) -> int | None:
