@@ -55,7 +55,8 @@ EDGES = {  # type -> (source label, target label)
     "TRANSPORTED_BY": ("Consignment", "Vehicle"),
     "LOCATED_AT": ("Operator", "Address"),
 }
-KINDS = (*NODE_LABELS, *EDGES, "RiskAlert", "ControlResult", "FEEDBACK_ON")
+KINDS = (*NODE_LABELS, *EDGES, "RiskAlert", "ControlResult", "FEEDBACK_ON", "RiskSignal",
+         "ABOUT")
 FIELDS = {"Operator": "name", "Consignment": "reference", "Person": "full_name",
           "Vehicle": "plate", "Address": "text"}
 
@@ -639,6 +640,38 @@ async def _check_lpco_of(api: Api, expect: Expect, c: Rec, holder: str,
     assert mentioned <= expect.visible | presented, c
 
 
+async def check_risk_signals(api: Api, expect: Expect) -> None:
+    """An open signal about each consignment (its own finding) and each operator (about the
+    party as such), the signal and its ABOUT edge each with their own sharing: a consignment's
+    score counts exactly the signals the caller sees about it or about an exporter it sees."""
+    targets = [r for r in expect.recs if r.kind in {"Consignment", "Operator"}]
+    layer = []
+    for i, target in enumerate(targets):
+        signal = Rec(stable_id("RiskSignal", "leak", target.id), "RiskSignal", _cycled(i))
+        layer.append((target, signal,
+                      _edge("ABOUT", signal.id, target.id, _cycled(i + i // 5 + 1))))
+    nodes = [(signal, {"signal_kind": "seed_weight_mismatch", "severity": "high",
+                       "check": "seed", "reason": "leak", "status": "open",
+                       **({"consignment_id": target.id} if target.kind == "Consignment"
+                          else {})}) for target, signal, _ in layer]
+    async with _layer(api, nodes, [about for _, _, about in layer]):
+        for c in (r for r in expect.recs if r.kind == "Consignment"):
+            if c.id not in expect.visible:
+                continue
+            exporters = {r.source for r in expect.recs if r.kind == "EXPORTER_OF"
+                         and r.target == c.id and r.id in expect.visible
+                         and r.source in expect.visible}
+            want = {signal.id for target, signal, about in layer
+                    if _seen(expect, signal) and _seen(expect, about)
+                    and (target.id == c.id or target.id in exporters)}
+            contributions = (await api(RISK_SCORE, id=c.id))["riskScore"]["contributions"]
+            signals = [x for x in contributions if x["factor"] == "signal"]
+            assert {x["recordIds"][0]: x["weight"] for x in signals} == dict.fromkeys(
+                want, 25.0), c
+            mentioned = {i for x in signals for i in x["recordIds"]}
+            assert mentioned <= want | expect.visible, c
+
+
 async def check_aeo_status_and_priority_passage(api: Api, expect: Expect) -> None:
     """Each operator holds an AEO (issued by RS, MK or AL in turn); a crossing RS-MK; MK
     recognises AL. Authorisations, holdings, parties, the crossing and the recognition each
@@ -848,6 +881,7 @@ READ_PATHS: tuple[Callable[[Api, Expect], Awaitable[None]], ...] = (
     check_inbox,
     check_hit_rates,
     check_lpco_check,
+    check_risk_signals,
     check_aeo_status_and_priority_passage,
     check_expand,
     check_paths,

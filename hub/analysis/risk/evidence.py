@@ -262,6 +262,46 @@ class AlertLink:
 
 
 @dataclass(frozen=True, slots=True)
+class SignalFact:
+    """An open ``RiskSignal`` a check stored (:mod:`hub.checks`): LPCO, AEO or SEED.
+
+    ``consignment_id`` is the declaration the check judged (None for a finding about a party or
+    a document as such, e.g. an AEO suspension); ``record_ids`` are every record the check
+    involved, used to match a signal with the scorer's own findings and never shown (some may
+    be hidden from the caller); ``observed_at`` is when the problem arose (a day or an instant).
+    """
+
+    id: str
+    kind: str
+    severity: str | None
+    check: str | None
+    reason: str | None
+    consignment_id: str | None
+    record_ids: tuple[str, ...]
+    observed_at: str | None
+
+    def observed_by(self, declared_at: str | None) -> bool:
+        """Observed at or before ``declared_at`` (a day counts for the whole day); an undated
+        signal always, an undated declaration never (for a dated signal)."""
+        if not self.observed_at:
+            return True
+        if not declared_at:
+            return False
+        if len(self.observed_at) <= 10 or len(declared_at) <= 10:
+            return self.observed_at[:10] <= declared_at[:10]
+        return self.observed_at[:19] <= declared_at[:19]
+
+
+@dataclass(frozen=True, slots=True)
+class SignalLink:
+    """A signal ``ABOUT`` the consignment itself or one of its parties or documents (``via``)."""
+
+    signal: SignalFact
+    via_id: str
+    via_kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class ConsignmentFacts:
     """The consignment's own fields and the ids of what it is linked to."""
 
@@ -312,6 +352,7 @@ class Evidence:
     operators: Mapping[str, OperatorFacts] = field(default_factory=dict)
     lpcos: Mapping[str, LpcoFacts] = field(default_factory=dict)
     alerts: tuple[AlertLink, ...] = ()
+    signals: tuple[SignalLink, ...] = ()
 
 
 def is_foreign(operator: OperatorFacts, consignment: ConsignmentFacts) -> bool:

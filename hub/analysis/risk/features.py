@@ -9,8 +9,8 @@ file, the demo's selectivity ``channel``, or anything recorded after the declara
 ====================  =========================================================================
 feature               what it is, and why it may be used
 ====================  =========================================================================
-rules_score           the rules scorer's total (profiles, alerts, history, AEO, documents):
-                      everything it reads is as of the declaration
+rules_score           the rules scorer's total (profiles, alerts, history, AEO, documents,
+                      check signals): everything it reads is as of the declaration
 profile_hits          how many RMWG profiles in force hit; their summed weight
 profile_weight
 alerts_0/1/2          alerts in force concerning the consignment or its parties, vehicles,

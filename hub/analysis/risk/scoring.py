@@ -21,7 +21,21 @@ lpco               per document: revoked +30 or suspended +20 (by the declaratio
                    expired (validity ended before it) +20, HS not covered +15, quantity
                    exceeded by the uses so far +20, issued to none of the consignment's
                    operators (nor the same company under another record) +10
+signal             per open risk signal a check stored (hub.checks) about the consignment or
+                   one of its parties or documents, by severity: high +25, medium +15, low +5
 =================  ==========================================================================
+
+**Signals, one home per concern.** The LPCO problems above and AEO withdrawals are judged here,
+from the document and the authorisation's history as of the declaration. A stored signal of the
+same concern (``lpco_expired``, ``lpco_revoked``, ``lpco_suspended``, ``lpco_hs_not_covered``,
+``lpco_quantity_exceeded``, ``lpco_other_holder``; ``aeo_suspended``, ``aeo_revoked``) adds no
+points of its own: it is cited on the scorer's contribution when that finds the same problem,
+and otherwise it counts for nothing (the records, read as of the declaration, are the judge:
+an AEO reinstated since, say). Every other kind (SEED mismatches, unannounced entries, a
+document not yet valid or overused) is a ``signal`` contribution. A signal counts for a
+consignment when it is the check's finding on *this* declaration (never on another one), or,
+about a party or document as such, when it was observed by the declaration. A missing entry is
+known only once the window after the exit has closed, so it never counts for that exit.
 
 Channels (:data:`THRESHOLDS`): red from 50 points, yellow from 20, green below. See the module
 :mod:`hub.analysis.risk.evaluation` for the split these give on the demo data.
@@ -33,7 +47,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hub.analysis.risk.evidence import AlertLink, Evidence, LpcoFacts
+from hub.analysis.risk.evidence import AlertLink, Evidence, LpcoFacts, SignalLink
 from hub.analysis.risk.profiles import Profile, match
 
 
@@ -73,6 +87,21 @@ AEO_VALID = -15.0
 AEO_WITHDRAWN = 20.0
 LPCO_WEIGHTS = {"revoked": 30.0, "suspended": 20.0, "expired": 20.0, "hs_not_covered": 15.0,
                 "quantity_exceeded": 20.0, "other_holder": 10.0}
+SIGNAL_SEVERITY = {"high": 25.0, "medium": 15.0, "low": 5.0}
+SIGNAL_DEFAULT = 15.0
+LPCO_SIGNALS = {"lpco_expired": "expired", "lpco_revoked": "revoked",
+                "lpco_suspended": "suspended", "lpco_hs_not_covered": "hs_not_covered",
+                "lpco_quantity_exceeded": "quantity_exceeded",
+                "lpco_other_holder": "other_holder"}
+"""Signal kinds whose concern is the ``lpco`` factor's (kind -> its problem key)."""
+AEO_SIGNALS = frozenset({"aeo_suspended", "aeo_revoked"})
+"""Signal kinds whose concern is the ``aeo`` factor's withdrawal."""
+AFTER_THE_FACT = frozenset({"seed_missing_entry"})
+"""Findings that need what happened after the declaration: never scored for it."""
+
+Concern = tuple[str, str, str]
+"""What a contribution judges, to cite a stored signal of the same concern on it:
+("lpco", problem, document id) or ("aeo", "withdrawn", operator id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +142,10 @@ def _alert(link: AlertLink, declared_at: str, consignment_id: str) -> Contributi
     return Contribution("alert", weight, reason, tuple(dict.fromkeys(ids)))
 
 
-def _operators(evidence: Evidence, day: str) -> list[Contribution]:
+def _operators(evidence: Evidence, day: str, concerns: dict[Concern, int],
+               start: int) -> list[Contribution]:
+    """Control history and AEO status per operator; notes in ``concerns`` where each AEO
+    withdrawal will stand (``start`` + its index in the returned list)."""
     c = evidence.consignment
     out: list[Contribution] = []
     for op_id in c.operators():
@@ -148,6 +180,7 @@ def _operators(evidence: Evidence, day: str) -> list[Contribution]:
                 (op_id, valid[0].id)))
         withdrawn = op.withdrawn_aeo(day)
         if withdrawn:
+            concerns["aeo", "withdrawn", op_id] = start + len(out)
             out.append(Contribution(
                 "aeo", AEO_WITHDRAWN,
                 f"{who}'s AEO authorisation was {withdrawn[0].status_on(day)}",
@@ -186,7 +219,9 @@ _LPCO_TEXT = {
 }
 
 
-def _lpcos(evidence: Evidence) -> list[Contribution]:
+def _lpcos(evidence: Evidence, concerns: dict[Concern, int], start: int) -> list[Contribution]:
+    """Document problems; notes in ``concerns`` where each will stand (``start`` + its index
+    in the returned list)."""
     out: list[Contribution] = []
     for lpco_id in evidence.consignment.lpcos:
         lpco = evidence.lpcos.get(lpco_id)
@@ -195,9 +230,56 @@ def _lpcos(evidence: Evidence) -> list[Contribution]:
         name = f"{lpco.lpco_type or 'document'} {lpco.number or lpco_id}"
         for problem in lpco_problems(evidence, lpco):
             ids = (lpco_id, *lpco.holders) if problem == "other_holder" else (lpco_id,)
+            concerns["lpco", problem, lpco_id] = start + len(out)
             out.append(Contribution("lpco", LPCO_WEIGHTS[problem],
                                     f"{name} {_LPCO_TEXT[problem]}", ids))
     return out
+
+
+def _concern(link: SignalLink) -> Concern | None:
+    """The scorer's own concern a signal is about, if the scorer judges that concern itself."""
+    signal = link.signal
+    problem = LPCO_SIGNALS.get(signal.kind)
+    if problem is not None:
+        return ("lpco", problem, signal.record_ids[0]) if signal.record_ids else None
+    if signal.kind in AEO_SIGNALS and link.via_kind == "Operator":
+        return ("aeo", "withdrawn", link.via_id)
+    return None
+
+
+def _counts(link: SignalLink, evidence: Evidence) -> bool:
+    """Whether the signal may score for this consignment (see the module docstring)."""
+    signal, c = link.signal, evidence.consignment
+    if signal.kind in AFTER_THE_FACT:
+        return False
+    if signal.consignment_id is not None:
+        return signal.consignment_id == c.id
+    return signal.observed_by(c.declared_at)
+
+
+def _signals(evidence: Evidence, contributions: list[Contribution],
+             concerns: dict[Concern, int]) -> None:
+    """Add the signals' contributions to ``contributions``; cite a signal of a concern the
+    scorer judged itself on that contribution instead (``concerns``: its index there)."""
+    for link in evidence.signals:
+        if not _counts(link, evidence):
+            continue
+        signal = link.signal
+        concern = _concern(link)
+        if concern is not None:
+            index = concerns.get(concern)
+            if index is not None:
+                own = contributions[index]
+                contributions[index] = Contribution(
+                    own.factor, own.weight,
+                    f"{own.reason} (also signalled by the {signal.check or 'check'} check)",
+                    (*own.record_ids, signal.id))
+            continue
+        weight = SIGNAL_SEVERITY.get((signal.severity or "").lower(), SIGNAL_DEFAULT)
+        what = signal.reason or signal.kind.replace("_", " ")
+        contributions.append(Contribution(
+            "signal", weight, f"{signal.check or 'check'} signal ({signal.severity or 'medium'})"
+            f": {what}", tuple(dict.fromkeys((signal.id, link.via_id)))))
 
 
 def score(evidence: Evidence, profiles: Sequence[Profile],
@@ -219,7 +301,10 @@ def score(evidence: Evidence, profiles: Sequence[Profile],
         contribution = _alert(link, c.declared_at or "", c.id)
         if contribution is not None:
             contributions.append(contribution)
-    contributions += _operators(evidence, day)
-    contributions += _lpcos(evidence)
+    concerns: dict[Concern, int] = {}
+    contributions += _operators(evidence, day, concerns, len(contributions))
+    contributions += _lpcos(evidence, concerns, len(contributions))
+    if evidence.signals:
+        _signals(evidence, contributions, concerns)
     total = round(sum(x.weight for x in contributions), 2)
     return Score(c.id, total, thresholds.channel(total), tuple(contributions))

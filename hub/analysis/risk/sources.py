@@ -13,6 +13,11 @@ broker's or carrier's hundreds of consignments would otherwise share every alert
 of them. Such links are found forward (from the subjects outwards) for a caller, and from an
 index built once backwards from every alert's concerned node for the system; both give the
 same links (a test holds them to it).
+
+Open risk signals of the checks (``RiskSignal`` nodes) count when they are ``ABOUT`` the
+consignment itself or one of its parties or documents; the caller's are read per batch through
+``risk.signals_on`` (signal, ABOUT edge and target all visible), the system's from an index of
+every open signal built once. Which of them score, and how, is the scorer's business.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from hub.analysis.risk.evidence import (
     LpcoFacts,
     LpcoUse,
     OperatorFacts,
+    SignalFact,
+    SignalLink,
     epoch_ms,
 )
 from hub.analysis.risk.profiles import Profile, profile_from_row
@@ -118,6 +125,35 @@ def alert_fact(row: Mapping[str, Any]) -> AlertFact:
                      raised_at=row.get("raised_at"), withdrawn_at=row.get("withdrawn_at"))
 
 
+def signal_fact(row: Mapping[str, Any]) -> SignalFact:
+    observed = row.get("observed_at")
+    return SignalFact(id=row["id"], kind=str(row.get("signal_kind") or ""),
+                      severity=row.get("severity"), check=row.get("check"),
+                      reason=row.get("reason"), consignment_id=row.get("consignment_id"),
+                      record_ids=_strings(row.get("record_ids")),
+                      observed_at=observed if isinstance(observed, str) else None)
+
+
+SIGNAL_SUBJECTS = ("Operator", "Lpco")
+"""Kinds of a consignment's subjects whose signals count for it (besides its own)."""
+
+
+def _signal_links(c: ConsignmentFacts,
+                  found: Mapping[str, Sequence[tuple[SignalFact, str]]]) -> tuple[SignalLink, ...]:
+    """Each signal once, through the consignment itself if it is about it, else through the
+    subject with the smallest id; ``found`` maps a node id to the signals about it."""
+    links: dict[str, SignalLink] = {}
+    for signal, kind in found.get(c.id, ()):
+        if kind == "Consignment":
+            links.setdefault(signal.id, SignalLink(signal, c.id, kind))
+    subjects = {op for _, op in c.parties} | set(c.lpcos)
+    for subject in sorted(subjects):
+        for signal, kind in found.get(subject, ()):
+            if kind in SIGNAL_SUBJECTS:
+                links.setdefault(signal.id, SignalLink(signal, subject, kind))
+    return tuple(sorted(links.values(), key=lambda link: link.signal.id))
+
+
 def _keeper(links: dict[str, AlertLink]) -> Callable[[AlertLink], None]:
     """Adds a link to ``links`` unless the same alert is already there at fewer hops."""
     def keep(link: AlertLink) -> None:
@@ -142,6 +178,7 @@ class EvidenceReader:
         self._operators: dict[str, OperatorFacts] = {}
         self._lpcos: dict[str, LpcoFacts] = {}
         self._alert_index: dict[str, list[_Placed]] | None = None
+        self._signal_index: dict[str, list[tuple[SignalFact, str]]] | None = None
 
     @classmethod
     def for_caller(cls, store: GraphStore, visibility: Visibility) -> EvidenceReader:
@@ -198,6 +235,8 @@ class EvidenceReader:
         concurrently."""
         if self._system and self._alert_index is None:
             self._alert_index = await self._build_alert_index()
+        if self._system and self._signal_index is None:
+            self._signal_index = await self._build_signal_index()
 
     async def gather(self, ids: Sequence[str]) -> list[Evidence]:
         """Evidence for the visible consignments among ``ids``, in the order given."""
@@ -206,12 +245,37 @@ class EvidenceReader:
         await self._lpco_facts(lid for c in facts for lid in c.lpcos)
         links = (await self._alerts_backward(facts) if self._system
                  else await self._alerts_forward(facts))
+        signals = await self._signals(facts)
         out = []
         for c in facts:
             operators = {op: self._operators[op] for _, op in c.parties if op in self._operators}
             lpcos = {lid: self._lpcos[lid] for lid in c.lpcos if lid in self._lpcos}
-            out.append(Evidence(c, operators, lpcos, tuple(links.get(c.id, ()))))
+            out.append(Evidence(c, operators, lpcos, tuple(links.get(c.id, ())),
+                                _signal_links(c, signals) if signals else ()))
         return out
+
+    # ---- signals about a consignment, its parties and documents --------------------------------
+
+    async def _build_signal_index(self) -> dict[str, list[tuple[SignalFact, str]]]:
+        index: dict[str, list[tuple[SignalFact, str]]] = defaultdict(list)
+        for row in await self._store.run(cypher.SIGNAL_TARGETS_SYSTEM, {}):
+            index[row["id"]].append((signal_fact(row["s"]), row["kind"]))
+        return index
+
+    async def _signals(self, facts: Sequence[ConsignmentFacts]
+                       ) -> Mapping[str, Sequence[tuple[SignalFact, str]]]:
+        """node id -> the open signals about it (and its kind), for the consignments of
+        ``facts`` and their parties and documents."""
+        if self._system:
+            if self._signal_index is None:
+                self._signal_index = await self._build_signal_index()
+            return self._signal_index
+        ids = sorted({x for c in facts for x in (c.id, *(op for _, op in c.parties), *c.lpcos)})
+        found: dict[str, list[tuple[SignalFact, str]]] = defaultdict(list)
+        for chunk in _chunks(ids):
+            for row in await self._store.run(cypher.SIGNALS_ON, {**self._params, "ids": chunk}):
+                found[row["id"]].append((signal_fact(row["s"]), row["kind"]))
+        return found
 
     # ---- alerts near a consignment ------------------------------------------------------------
 

@@ -128,6 +128,27 @@ ALERT_TARGETS_SYSTEM = statement("risk.alert_targets_system", """
     RETURN x.id AS id, x.kind AS kind, k.ingested_at AS linked_at, %s AS a
     """ % _ALERT, filtered=False)
 
+_SIGNAL = ("s {.id, .signal_kind, .severity, .check, .reason, .consignment_id, .record_ids,"
+           " .observed_at}")
+
+SIGNALS_ON = statement("risk.signals_on", """
+    UNWIND $ids AS wanted
+    MATCH (x:Entity {id: wanted})
+    WITH wanted, x
+    MATCH (s)-[b:ABOUT]->(x)
+    WHERE s.kind = 'RiskSignal' AND s.status = 'open'
+      AND @visible(x) AND @visible(b) AND @visible(s)
+    RETURN wanted AS id, x.kind AS kind, %s AS s
+    """ % _SIGNAL)
+"""Open risk signals (hub.checks) about the given consignments, parties and documents."""
+
+SIGNAL_TARGETS_SYSTEM = statement("risk.signal_targets_system", """
+    MATCH (s:RiskSignal)-[b:ABOUT]->(x:Entity)
+    WHERE s.status = 'open' AND x.kind IN ['Consignment', 'Operator', 'Lpco']
+    RETURN x.id AS id, x.kind AS kind, %s AS s
+    """ % _SIGNAL, filtered=False)
+"""Every open signal about a consignment, an operator or a document: the batch scorer's index."""
+
 PROFILES, PROFILES_SYSTEM = _twins("profiles", """
     MATCH (p:RiskProfile)
     WHERE p.status = 'active' AND @visible(p)
