@@ -581,7 +581,8 @@ def test_visible_because_follows_the_filter_rules() -> None:
 PLAN_PARAMS: dict[str, dict[str, Any]] = {
     "links.neighbours": {"frontier": ["x"], "q": ScanFilter().params(), "k": 5, "budget": 10},
     "links.nodes": {"ids": ["x"]},
-    "links.edges_by_ends": {"edges": [{"id": "r", "source": "a", "target": "b"}]},
+    "links.reach": {"frontier": ["x"], "q": ScanFilter().params(), "budget": 10},
+    "links.between": {"pairs": [["a", "b"]], "q": ScanFilter().params()},
     "links.identifiers": {"ids": ["x"], "budget": 10},
     "links.item_operators": {"items": ["x"], "budget": 10},
     "links.timeline.self": {"id": "x", "budget": 10},
@@ -592,7 +593,8 @@ PLAN_PARAMS: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("statement", [s for s in (
-    statements.NEIGHBOURS, statements.NODES, statements.EDGES_BY_ENDS, statements.IDENTIFIERS,
+    statements.NEIGHBOURS, statements.REACH, statements.BETWEEN, statements.NODES,
+    statements.IDENTIFIERS,
     statements.ITEM_OPERATORS,
     statements.TIMELINE_SELF, statements.TIMELINE)], ids=lambda s: s.name)
 async def test_link_statements_start_from_the_id_index(store: FalkorStore,

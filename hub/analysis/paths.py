@@ -6,7 +6,8 @@ path. So the search is a bidirectional breadth-first search here, one filtered s
 (hub.analysis.links: every node and edge read passes ``@visible`` inside the query), always
 growing the smaller side. It stops at the first hop where the two sides meet: then every
 shortest path has its node at the forward depth in both visited sets, and the paths are
-enumerated from the parents recorded on each side.
+enumerated from the parents recorded on each side. The search walks node to node; the edges
+of the paths it keeps are read and checked at the end (see :func:`shortest_paths`).
 
 Bounds: each scan statement reads at most :data:`BUDGET` rows and a search sends at most
 :data:`MAX_STATEMENTS` of them; a side's frontier is cut at :data:`MAX_FRONTIER` nodes;
@@ -18,6 +19,7 @@ false: the paths found are real and visible, but a shorter one may exist.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -42,6 +44,11 @@ BUDGET = 5_000
 fewer, larger reads waste less than splitting (a split reads its rows again)."""
 MAX_STATEMENTS = 8
 """Scan statements one search may send: with :data:`BUDGET`, at most 40,000 links read."""
+CANDIDATES = 4
+"""Node sequences checked per path asked for, when a node-level search may find some whose
+edges are hidden."""
+DEFAULT_DEGREE = 10.0
+"""Links assumed for a node of a kind the search has not read yet."""
 SUPER_DEGREE = 200
 """A node with this many visible links (a customs broker, a big forwarder) is a super-node: a
 path may meet there, but the search does not walk through it."""
@@ -74,9 +81,39 @@ class PathResult:
 class _Side:
     depth: int = 0
     dist: dict[str, int] = field(default_factory=dict)
-    parents: dict[str, list[tuple[str, Link]]] = field(default_factory=dict)
+    parents: dict[str, list[str]] = field(default_factory=dict)
     frontier: list[str] = field(default_factory=list)
     supers: set[str] = field(default_factory=set)
+    kind: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Degrees:
+    """Visible links per node, learnt by kind from the nodes a search has read: what reading
+    a frontier will cost. A consignment has a handful of links; a vehicle, a driver or an
+    address may have hundreds, so the side with fewer nodes is not always the cheaper one."""
+
+    read: dict[str, list[int]] = field(default_factory=dict)
+
+    def learn(self, kind: str, total: int) -> None:
+        seen = self.read.setdefault(kind, [0, 0])
+        seen[0] += total
+        seen[1] += 1
+
+    def cost(self, side: _Side) -> float:
+        estimate = {kind: total / count for kind, (total, count) in self.read.items()}
+        return sum(estimate.get(side.kind.get(node, ""), DEFAULT_DEGREE)
+                   for node in side.frontier)
+
+
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """What one bidirectional search found: node sequences from source to target (all of the
+    shortest length it reached), whether its bounds cut it, and the super-nodes it met."""
+
+    chains: tuple[tuple[str, ...], ...]
+    exhaustive: bool
+    supers: int
 
 
 async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: int = 6, *,
@@ -84,7 +121,15 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
                          limit: int = 3, super_degree: int = SUPER_DEGREE) -> PathResult:
     """Up to ``limit`` (1-10) shortest paths of at most ``max_hops`` (1-6) between two visible
     records, not walking through nodes with ``super_degree`` visible links or more.
-    Raises LimitError, InputError, NotFoundError (hidden = absent)."""
+    Raises LimitError, InputError, NotFoundError (hidden = absent).
+
+    Without ``rel_types`` the search first runs node by node (:meth:`Scanner.reach`, which
+    does not read edges) and then checks the edges of the paths it found (:meth:`Scanner.
+    between`). Node-level distances are never longer than the visible ones, so a path whose
+    every edge is visible is a shortest visible path. Only when no path found that way has
+    all its edges visible (a hidden edge between visible records, or an edge outside the
+    window) does the search run again edge by edge, which reads every edge it walks.
+    """
     check_range("maxHops", max_hops, 1, MAX_HOPS)
     check_range("limit", limit, 1, MAX_PATHS)
     if source == target:
@@ -96,113 +141,149 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
     for end in (source, target):
         if end not in ends:
             raise NotFoundError(f"no record with id {end!r} is visible to you")
+    by_node = where.types is None
+    kinds = (ends[source]["kind"], ends[target]["kind"])
+    search = await _search(scanner, where, source, target, kinds, max_hops, super_degree,
+                           by_node=by_node, candidates=limit * CANDIDATES if by_node else limit)
+    found = await _with_edges(scanner, where, search.chains, limit)
+    if by_node and search.chains and not found:
+        search = await _search(scanner, where, source, target, kinds, max_hops, super_degree,
+                               by_node=False, candidates=limit)
+        found = await _with_edges(scanner, where, search.chains, limit)
+    return await _result(scanner, source, target, found, exhaustive=search.exhaustive,
+                         supers=(search.supers, super_degree))
+
+
+async def _search(scanner: Scanner, where: ScanFilter, source: str, target: str,
+                  kinds: tuple[str, str], max_hops: int, super_degree: int, *, by_node: bool,
+                  candidates: int) -> _Search:
+    """The bidirectional search; at most ``candidates`` node sequences come back."""
     scanner.sent = 0
-    forward = _Side(dist={source: 0}, frontier=[source])
-    backward = _Side(dist={target: 0}, frontier=[target])
+    forward = _Side(dist={source: 0}, frontier=[source], kind={source: kinds[0]})
+    backward = _Side(dist={target: 0}, frontier=[target], kind={target: kinds[1]})
+    degrees = _Degrees()
     exhaustive = True
     meeting: list[str] = []
     while forward.depth + backward.depth < max_hops and forward.frontier and backward.frontier:
-        side = forward if len(forward.frontier) <= len(backward.frontier) else backward
+        # Grow the side that is cheaper to read: both must be read anyway until they meet.
+        side = forward if degrees.cost(forward) <= degrees.cost(backward) else backward
         other = backward if side is forward else forward
-        exhaustive &= await _step(scanner, side, where, (source, target), super_degree)
+        exhaustive &= await _step(scanner, side, other, where, (source, target), super_degree,
+                                  degrees, by_node=by_node)
         # The first hop where the sides meet: every shortest path has its node at the forward
         # depth in both visited sets, at exactly the depth each side has reached.
         meeting = sorted(n for n in side.frontier if other.dist.get(n) == other.depth)
         if meeting:
             break
-    found = list(_enumerate(forward, backward, meeting, limit))
-    supers = len(forward.supers | backward.supers)
-    return await _result(scanner, source, target, found, exhaustive=exhaustive,
-                         supers=(supers, super_degree))
+    chains = tuple(itertools.islice(_enumerate(forward, backward, meeting), candidates))
+    return _Search(chains, exhaustive, len(forward.supers | backward.supers))
 
 
-async def _step(scanner: Scanner, side: _Side, where: ScanFilter, ends: tuple[str, str],
-                super_degree: int) -> bool:
-    """Grow ``side`` by one hop; False when a bound cut what was read."""
+async def _step(scanner: Scanner, side: _Side, other: _Side, where: ScanFilter,
+                ends: tuple[str, str], super_degree: int, degrees: _Degrees, *,
+                by_node: bool) -> bool:
+    """Grow ``side`` by one hop; False when a bound cut what was read. A node on the
+    ``other`` side's frontier joins the new frontier even past :data:`MAX_FRONTIER`: the
+    sides meet there."""
     remaining = MAX_STATEMENTS - scanner.sent
     if remaining <= 0:
         side.frontier = []
         return False
     # A read that fills the budget settles its super-nodes (not walked through anyway) and
-    # reads the rest again without them.
-    adjacency = await scanner.scan(side.frontier, where, BUDGET, settle_at=super_degree,
-                                   max_statements=remaining, budget=BUDGET)
+    # reads the rest again without them. The scan's kind filter keeps reference nodes out,
+    # except the two ends.
+    bounds = {"settle_at": super_degree, "max_statements": remaining, "budget": BUDGET}
+    if by_node:
+        reached = await scanner.reach(side.frontier, where, **bounds)
+        found = {n: (r.total, r.exact, tuple(zip(r.neighbours, r.kinds, strict=True)))
+                 for n, r in reached.items()}
+    else:
+        scanned = await scanner.scan(side.frontier, where, BUDGET, **bounds)
+        found = {n: (a.total, a.exact,
+                     tuple((link.neighbour, link.neighbour_kind) for link in a.links))
+                 for n, a in scanned.items()}
     exact = True
     depth = side.depth + 1
     new: list[str] = []
     for node in side.frontier:
-        found = adjacency.get(node)
-        if found is None:
+        if node not in found:
             continue
-        if node not in ends and (found.total >= super_degree or not found.exact):
+        total, complete, neighbours = found[node]
+        if complete:
+            degrees.learn(side.kind.get(node, ""), total)
+        if node not in ends and total >= super_degree:
             side.supers.add(node)  # reached, and a path may meet there, but not walked through
             exact = False
             continue
-        exact &= found.exact
-        for link in found.links:
-            other = link.neighbour
-            if link.neighbour_kind in HUB_KINDS and other not in ends:
-                continue  # never walk through reference nodes
-            seen = side.dist.get(other)
+        # A node whose read the budget cut is walked through what was read: those neighbours
+        # are real and visible, only the answer can no longer claim to be the shortest.
+        exact &= complete
+        for neighbour, kind in dict.fromkeys(neighbours):
+            seen = side.dist.get(neighbour)
             if seen is None:
-                if len(new) >= MAX_FRONTIER:
+                if len(new) >= MAX_FRONTIER and other.dist.get(neighbour) != other.depth:
                     exact = False
                     continue
-                side.dist[other] = depth
-                new.append(other)
+                side.dist[neighbour] = depth
+                side.kind[neighbour] = kind
+                new.append(neighbour)
             elif seen != depth:
                 continue
-            side.parents.setdefault(other, []).append((node, link))
+            side.parents.setdefault(neighbour, []).append(node)
     side.depth = depth
     side.frontier = new
     return exact
 
 
-_Chain = list[tuple[str, Link]]
-
-
-def _chains(side: _Side, node: str) -> Iterator[_Chain]:
-    """Every shortest chain from ``node`` back to the side's end, as (parent, link) steps;
-    each link was scanned from its parent."""
+def _chains(side: _Side, node: str) -> Iterator[list[str]]:
+    """Every shortest chain of parents from ``node`` back to the side's end (excluded)."""
     if side.dist[node] == 0:
         yield []
         return
-    for parent, link in sorted(side.parents[node], key=lambda p: (p[0], p[1].edge)):
+    for parent in sorted(side.parents[node]):
         for rest in _chains(side, parent):
-            yield [(parent, link), *rest]
+            yield [parent, *rest]
 
 
-def _enumerate(forward: _Side, backward: _Side, meeting: list[str],
-               limit: int) -> Iterator[tuple[list[str], list[tuple[Link, str, str]]]]:
-    """Paths as (node ids from the source, (link, source, target) per edge), at most ``limit``."""
-    count = 0
+def _enumerate(forward: _Side, backward: _Side,
+               meeting: list[str]) -> Iterator[tuple[str, ...]]:
+    """Node sequences from the source to the target through each meeting node, in order."""
     for middle in meeting:
         for head in _chains(forward, middle):
             for tail in _chains(backward, middle):
-                nodes = [parent for parent, _ in reversed(head)] + [middle]
-                edges = [(link, *link.ends(parent)) for parent, link in reversed(head)]
-                for parent, link in tail:
-                    nodes.append(parent)
-                    edges.append((link, *link.ends(parent)))
-                yield nodes, edges
-                count += 1
-                if count >= limit:
-                    return
+                yield (*reversed(head), middle, *tail)
+
+
+_Edge = tuple[Link, str, str]
+
+
+async def _with_edges(scanner: Scanner, where: ScanFilter, chains: Sequence[tuple[str, ...]],
+                      limit: int) -> list[tuple[tuple[str, ...], list[_Edge]]]:
+    """Paths over ``chains`` whose every hop has a visible edge, one path per choice of
+    parallel edges, at most ``limit``: (node ids, (link, source, target) per hop)."""
+    hops = {pair for chain in chains for pair in itertools.pairwise(chain)}
+    links = await scanner.between(sorted(hops), where)
+    found: list[tuple[tuple[str, ...], list[_Edge]]] = []
+    for chain in chains:
+        choices = [[(link, *link.ends(a)) for link in links.get((a, b), ())]
+                   for a, b in itertools.pairwise(chain)]
+        for edges in itertools.product(*choices):
+            found.append((chain, list(edges)))
+            if len(found) >= limit:
+                return found
+    return found
 
 
 async def _result(scanner: Scanner, source: str, target: str,
-                  found: list[tuple[list[str], list[tuple[Link, str, str]]]], *,
+                  found: list[tuple[tuple[str, ...], list[_Edge]]], *,
                   exhaustive: bool, supers: tuple[int, int]) -> PathResult:
     nodes: dict[str, dict[str, object]] = {}
-    edges: dict[str, tuple[Link, str, str]] = {}
+    edges: dict[str, _Edge] = {}
     for path_nodes, path_edges in found:
         for node in path_nodes:
             nodes.setdefault(node, {})
         for link, a, b in path_edges:
             edges.setdefault(link.edge, (link, a, b))
-    # The search read edge ids only; the kept edges get their sharing fields and time now.
-    detailed = await scanner.edge_details(edges.values())
-    edges = {e: (detailed[e], a, b) for e, (_, a, b) in edges.items() if e in detailed}
     notes: tuple[str, ...] = ()
     if supers[0]:
         notes += (f"{supers[0]} super-node(s) with {supers[1]} or more visible links were "

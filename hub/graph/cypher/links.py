@@ -115,19 +115,47 @@ NEIGHBOURS = statement(
     """,
 )
 
-EDGES_BY_ENDS = statement(
-    "links.edges_by_ends",
-    # The sharing fields and time of edges a light scan found: both ends are looked up by their
-    # indexed id and the edge is found between them, without scanning either end's edges.
+REACH = statement(
+    "links.reach",
+    # The node-level form of NEIGHBOURS for searches: one row per visible frontier node with
+    # the visible neighbours ($q.kinds, $q.admit, node dates as NEIGHBOURS) it reaches through
+    # at least one edge (ids and kinds in the same order), up to the budget over the whole
+    # frontier, and how many. The edges are
+    # not read: on FalkorDB an untyped pattern whose edge is named costs about seven times one
+    # whose edge is not, because the edge must be looked up among every relationship type. A
+    # search that uses this answer checks the edges of what it keeps with BETWEEN, whose
+    # every edge passes @visible; distances through these neighbours are lower bounds.
     """
-    UNWIND $edges AS e
-    MATCH (a:Entity {id: e.source})
-    WITH a, e
-    MATCH (b:Entity {id: e.target})
-    WITH a, b, e
-    MATCH (a)-[r]->(b)
-    WHERE r.id = e.id AND @visible(a) AND @visible(b) AND @visible(r)
-    RETURN r.id AS id, [""" + _edge_fields("r") + """] AS detail
+    UNWIND $frontier AS fid
+    MATCH (f:Entity {id: fid})
+    WITH f
+    WHERE @visible(f)
+    MATCH (f)--(m)
+    WHERE ($q.kinds IS NULL OR m.kind IN $q.kinds OR m.id IN $q.admit) AND @visible(m)
+      AND (m.id IN $q.admit OR """ + within(_time(NODE_TIME, "m")) + """)
+    WITH DISTINCT f, m LIMIT $budget
+    RETURN f.id AS id, count(m) AS total, collect(m.id) AS ids, collect(m.kind) AS kinds
+    """,
+)
+
+BETWEEN = statement(
+    "links.between",
+    # The visible edges between pairs of nodes, both directions, as NEIGHBOURS lists a link
+    # seen from the pair's first node (with the edge's sharing fields and time), for the
+    # types and edge time window of $q. Both ends are looked up by their indexed id and the
+    # edges found between them, without scanning either end's other edges.
+    """
+    UNWIND $pairs AS pair
+    MATCH (a:Entity {id: pair[0]})
+    WITH a, pair
+    MATCH (b:Entity {id: pair[1]})
+    WITH a, b
+    WHERE @visible(a) AND @visible(b)
+    MATCH (a)-[r]-(b)
+    WHERE ($q.types IS NULL OR type(r) IN $q.types) AND @visible(r)
+      AND """ + within(_time(EDGE_TIME, "r")) + """
+    RETURN a.id AS id, [r.id, type(r), startNode(r) = a, b.id, b.kind, """ + _edge_fields("r")
+    + """] AS link
     """,
 )
 
