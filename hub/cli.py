@@ -203,6 +203,7 @@ def ingest(
         help="ORIGINATOR, PARTY, LISTED, CEFTA_CUSTOMS, CEFTA_AGENCIES or CEFTA_EU")] = "PARTY",
     share_with: Annotated[list[str] | None, typer.Option(
         "--share-with", help="Extra audience: party, agency or case:<id> (repeatable)")] = None,
+    *,
     patterns: Annotated[bool | None, typer.Option(
         "--patterns/--no-patterns",
         help="Run the pattern rules afterwards if records were written "
@@ -278,12 +279,29 @@ def seed(
                               console=console))
 
 
-@app.command()
+resolve_app = typer.Typer(help="Entity resolution: `hub resolve --agency RS-CUS` proposes SAME_AS "
+                               "links between operator records (never merges); `hub resolve "
+                               "evaluate` judges the matcher on the seeded demo graph.")
+app.add_typer(resolve_app, name="resolve")
+
+
+@resolve_app.callback(invoke_without_command=True)
 def resolve(
-    agency: Annotated[str, typer.Option(help="The agency the job runs for; it owns the links")],
+    ctx: typer.Context,
+    agency: Annotated[str | None, typer.Option(
+        help="The agency the job runs for; it owns the links")] = None,
     threshold: Annotated[float, typer.Option(help="Lowest score proposed, 0..1")] = 0.7,
 ) -> None:
-    """Propose SAME_AS links between operator records (entity resolution; never merges)."""
+    """Propose SAME_AS links between operator records (entity resolution; never merges).
+
+    `hub resolve --agency RS-CUS` runs the matcher job; `hub resolve evaluate` judges the
+    matcher on a seeded demo graph."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if agency is None:
+        console.print("[bold red]error[/]: give --agency (the agency the job runs for), or a "
+                      "command: evaluate")
+        raise typer.Exit(code=2)
     from hub.analysis.resolution import MatchConfig
     from hub.analysis.resolution.service import ResolutionReport, job_principal, propose_links
     from hub.graph.connect import open_store
@@ -301,6 +319,35 @@ def resolve(
         f"{report.proposals} proposals ({report.kept_decisions} already reviewed), "
         f"{report.written.written} links written, {report.written.unchanged} unchanged"
     )
+
+
+@resolve_app.command("evaluate")
+def resolve_evaluate(
+    truth: Annotated[Path | None, typer.Option(
+        help="Demo ground truth (default: the one demo-truth-*.json in HUB_DATA_DIR)")] = None,
+    threshold: Annotated[float, typer.Option(help="Lowest score proposed, 0..1")] = 0.7,
+) -> None:
+    """Run the matcher on the seeded demo graph and report precision and recall against the
+    generator's ground truth (writes nothing)."""
+    from hub.analysis.resolution import MatchConfig
+    from hub.analysis.resolution.scorecard import Scorecard, judge_on_graph, render
+    from hub.demo.truth import GroundTruth, find_truth
+    from hub.errors import InputError
+    from hub.graph.connect import open_store
+
+    settings = _settings()
+
+    async def job() -> Scorecard:
+        path = truth or find_truth(settings.data_dir)
+        if path is None or not path.is_file():
+            raise InputError(f"no demo ground truth at {path}" if path else
+                             "no single demo-truth-*.json in the data directory; seed the demo "
+                             "(hub seed) or pass --truth")
+        config = MatchConfig(threshold=threshold)
+        async with open_store(settings) as store:
+            return await judge_on_graph(store, GroundTruth.read(path), config)
+
+    render(_run(job), Console())
 
 
 @app.command("export-schema")

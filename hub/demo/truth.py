@@ -126,3 +126,9 @@ class GroundTruth:
 
 def truth_filename(scale: str, seed: int) -> str:
     return f"demo-truth-{scale}-{seed}.json"
+
+
+def find_truth(data_dir: Path) -> Path | None:
+    """The one ``demo-truth-*.json`` in the data directory, if there is exactly one."""
+    found = sorted(data_dir.glob("demo-truth-*.json"))
+    return found[0] if len(found) == 1 else None

@@ -17,7 +17,6 @@ from rich.table import Table
 from hub.analysis.risk.evaluation import (
     collect,
     evaluate,
-    find_truth,
     read_truth,
     render,
     train_and_evaluate,
@@ -26,6 +25,7 @@ from hub.analysis.risk.model import RiskModel, model_path
 from hub.analysis.risk.patterns import after_ingest
 from hub.analysis.risk.scorer import score_all
 from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score
+from hub.demo.truth import find_truth
 from hub.errors import InputError
 from hub.graph.connect import open_store
 from hub.policy.audit import AuditTrail

@@ -91,12 +91,6 @@ def read_truth(path: Path) -> frozenset[str]:
     return frozenset(data.get("risky_consignment_ids") or ())
 
 
-def find_truth(data_dir: Path) -> Path | None:
-    """The one ``demo-truth-*.json`` in the data directory, if there is exactly one."""
-    found = sorted(data_dir.glob("demo-truth-*.json"))
-    return found[0] if len(found) == 1 else None
-
-
 @dataclass(frozen=True, slots=True)
 class AtRate:
     rate: float
