@@ -364,8 +364,10 @@ class Scanner:
         edges of what they keep with :meth:`between`. ``where.types`` and the window's edge
         times are not applied. Bounds and answer as :meth:`scan`."""
         def reached(row: Row, exact: bool) -> Reach:
+            groups = row["groups"]
             return Reach(node=row["id"], total=int(row["total"]), exact=exact,
-                         neighbours=tuple(row["ids"]), kinds=tuple(row["kinds"]))
+                         neighbours=tuple(i for _, ids in groups for i in ids),
+                         kinds=tuple(kind for kind, ids in groups for _ in ids))
 
         return await self._bounded(REACH, {"q": where.params()}, frontier, reached, Reach,
                                    settle_at=settle_at, max_statements=max_statements,

@@ -19,6 +19,7 @@ false: the paths found are real and visible, but a shorter one may exist.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -100,10 +101,27 @@ class _Degrees:
         seen[0] += total
         seen[1] += 1
 
+    def estimates(self, side: _Side) -> list[float]:
+        """The links each node of ``side``'s frontier is expected to have."""
+        mean = {kind: total / count for kind, (total, count) in self.read.items()}
+        return [mean.get(side.kind.get(node, ""), DEFAULT_DEGREE) for node in side.frontier]
+
     def cost(self, side: _Side) -> float:
-        estimate = {kind: total / count for kind, (total, count) in self.read.items()}
-        return sum(estimate.get(side.kind.get(node, ""), DEFAULT_DEGREE)
-                   for node in side.frontier)
+        return sum(self.estimates(side))
+
+    def chunks(self, side: _Side, budget: int) -> list[list[str]]:
+        """The frontier cut into consecutive chunks expected to fit ``budget`` rows each: a
+        read that overflows its budget is read again in halves, so right-sized reads waste
+        less than one read of everything."""
+        chunks: list[list[str]] = [[]]
+        load = 0.0
+        for node, estimate in zip(side.frontier, self.estimates(side), strict=True):
+            if chunks[-1] and load + estimate > budget:
+                chunks.append([])
+                load = 0.0
+            chunks[-1].append(node)
+            load += estimate
+        return chunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +212,12 @@ async def _step(scanner: Scanner, side: _Side, other: _Side, where: ScanFilter,
     # except the two ends.
     bounds = {"settle_at": super_degree, "max_statements": remaining, "budget": BUDGET}
     if by_node:
-        reached = await scanner.reach(side.frontier, where, **bounds)
+        chunks = degrees.chunks(side, BUDGET)[:remaining]
+        reads = await asyncio.gather(*(
+            scanner.reach(chunk, where, **{**bounds, "max_statements": max(
+                1, remaining // len(chunks))}) for chunk in chunks))
         found = {n: (r.total, r.exact, tuple(zip(r.neighbours, r.kinds, strict=True)))
-                 for n, r in reached.items()}
+                 for reached in reads for n, r in reached.items()}
     else:
         scanned = await scanner.scan(side.frontier, where, BUDGET, **bounds)
         found = {n: (a.total, a.exact,

@@ -152,8 +152,8 @@ def _value(cell: list[Any], name: str) -> Any:
         return value
     if kind == _NULL:
         return None
-    if kind == _ARRAY:
-        return [_value(item, name) for item in value]
+    if kind == _ARRAY:  # lists of ids are the bulk of link-analysis replies: no call each
+        return [item[1] if item[0] == _STRING else _value(item, name) for item in value]
     if kind == _MAP:
         return {value[i]: _value(value[i + 1], name) for i in range(0, len(value), 2)}
     if kind == _BOOLEAN:

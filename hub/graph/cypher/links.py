@@ -119,8 +119,8 @@ REACH = statement(
     "links.reach",
     # The node-level form of NEIGHBOURS for searches: one row per visible frontier node with
     # the visible neighbours ($q.kinds, $q.admit, node dates as NEIGHBOURS) it reaches through
-    # at least one edge (ids and kinds in the same order), up to the budget over the whole
-    # frontier, and how many. The edges are
+    # at least one edge, up to the budget over the whole frontier, and how many. Neighbours
+    # come grouped by kind, [kind, [id, ...]], so a kind travels once per group. The edges are
     # not read: on FalkorDB an untyped pattern whose edge is named costs about seven times one
     # whose edge is not, because the edge must be looked up among every relationship type. A
     # search that uses this answer checks the edges of what it keeps with BETWEEN, whose
@@ -134,7 +134,8 @@ REACH = statement(
     WHERE ($q.kinds IS NULL OR m.kind IN $q.kinds OR m.id IN $q.admit) AND @visible(m)
       AND (m.id IN $q.admit OR """ + within(_time(NODE_TIME, "m")) + """)
     WITH DISTINCT f, m LIMIT $budget
-    RETURN f.id AS id, count(m) AS total, collect(m.id) AS ids, collect(m.kind) AS kinds
+    WITH f, m.kind AS kind, collect(m.id) AS ids, count(m) AS n
+    RETURN f.id AS id, sum(n) AS total, collect([kind, ids]) AS groups
     """,
 )
 
