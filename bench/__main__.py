@@ -160,15 +160,21 @@ async def run(socket: str, args: argparse.Namespace) -> None:
     if "links" in sections:
         from bench.links import bench_links
 
-        console.print(f"[bold]link analysis[/] {args.requests} requests each, "
-                      f"concurrency {args.concurrency}")
-        figures = await bench_links(store, operators, args.concurrency, args.requests)
-        for name, target in (("expand", 50.0), ("paths", 100.0)):
-            f = figures[name]
-            table.add_row(f"{name} via GraphQL with access control: p95 ms vs target",
-                          f"{f['p95_ms']:.1f} ms (p50 {f['p50_ms']:.1f}, "
-                          f"{f['requests_per_s']:,.0f}/s)",
-                          f"{target:.0f} ms", f"{f['p95_ms'] / target:.0%}", "<= 100%")
+        # Latency under load is mostly queueing once the clients outnumber the cores: the
+        # figures come for each concurrency asked, so the curve shows where that starts.
+        for clients in args.link_concurrency:
+            console.print(f"[bold]link analysis[/] {args.requests} requests each, "
+                          f"concurrency {clients}")
+            figures = await bench_links(store, operators, clients, args.requests)
+            for name, target in (("expand", 50.0), ("paths", 100.0)):
+                f = figures[name]
+                extra = (f", found {figures['paths_found']:.0%}, exhaustive "
+                         f"{figures['paths_exhaustive']:.0%}" if name == "paths" else "")
+                table.add_row(f"{name} via GraphQL with access control, {clients} clients: "
+                              "p95 ms vs target",
+                              f"{f['p95_ms']:.1f} ms (p50 {f['p50_ms']:.1f}, "
+                              f"{f['requests_per_s']:,.0f}/s{extra})",
+                              f"{target:.0f} ms", f"{f['p95_ms'] / target:.0%}", "<= 100%")
 
     if "risk" in sections:
         from bench.risk import bench_risk
@@ -205,6 +211,9 @@ if __name__ == "__main__":
     parser.add_argument("--scale", default="small")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--link-concurrency", type=lambda text: [int(c) for c in text.split(",")],
+                        default=[2, 8], help="comma-separated client counts for the link-"
+                        "analysis section (default 2,8: one client per core, and four)")
     parser.add_argument("--only", help="comma-separated sections: " + ",".join(SECTIONS))
     parser.add_argument("--data-dir", help="reuse the seeded graph of this data directory")
     parser.add_argument("--graph", default="hub", help="graph name in --data-dir")
