@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -116,18 +116,19 @@ class Link:
     @classmethod
     def from_row(cls, values: Sequence[Any]) -> Link:
         edge, kind, outgoing, neighbour, neighbour_kind, *detail = values
-        return cls(str(edge), str(kind), bool(outgoing), str(neighbour),
-                   str(neighbour_kind)).with_detail(detail)
-
-    def with_detail(self, detail: Sequence[Any]) -> Link:
-        """This link with the edge's sharing fields and time ([] leaves them empty)."""
-        sharing = dict(zip(EDGE_FIELDS[1:], detail, strict=False))
-        return replace(self, sharing={"id": self.edge, **sharing},
-                       time=detail[-1] if detail else None)
+        return cls(str(edge), str(kind), bool(outgoing), str(neighbour), str(neighbour_kind),
+                   *_detail(str(edge), detail))
 
     def ends(self, node: str) -> tuple[str, str]:
         """(source, target) of the edge, seen from ``node``, the scanned end."""
         return (node, self.neighbour) if self.outgoing else (self.neighbour, node)
+
+
+def _detail(edge: str, detail: Sequence[Any]) -> tuple[dict[str, Any], Any]:
+    """An edge's sharing map and time from a scan's detail values."""
+    sharing = dict(zip(EDGE_FIELDS[1:], detail, strict=False))
+    sharing["id"] = edge
+    return sharing, detail[-1] if detail else None
 
 
 @dataclass(frozen=True, slots=True)

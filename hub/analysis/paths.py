@@ -125,6 +125,18 @@ class _Degrees:
 
 
 @dataclass(frozen=True, slots=True)
+class _Task:
+    """One search: its ends (ids and kinds), what it may walk and how far."""
+
+    source: str
+    target: str
+    kinds: tuple[str, str]
+    where: ScanFilter
+    max_hops: int
+    super_degree: int
+
+
+@dataclass(frozen=True, slots=True)
 class _Search:
     """What one bidirectional search found: node sequences from source to target (all of the
     shortest length it reached), whether its bounds cut it, and the super-nodes it met."""
@@ -160,34 +172,34 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
         if end not in ends:
             raise NotFoundError(f"no record with id {end!r} is visible to you")
     by_node = where.types is None
-    kinds = (ends[source]["kind"], ends[target]["kind"])
-    search = await _search(scanner, where, source, target, kinds, max_hops, super_degree,
-                           by_node=by_node, candidates=limit * CANDIDATES if by_node else limit)
+    task = _Task(source, target, (ends[source]["kind"], ends[target]["kind"]), where,
+                 max_hops, super_degree)
+    search = await _search(scanner, task, by_node=by_node,
+                           candidates=limit * CANDIDATES if by_node else limit)
     found = await _with_edges(scanner, where, search.chains, limit)
     if by_node and search.chains and not found:
-        search = await _search(scanner, where, source, target, kinds, max_hops, super_degree,
-                               by_node=False, candidates=limit)
+        search = await _search(scanner, task, by_node=False, candidates=limit)
         found = await _with_edges(scanner, where, search.chains, limit)
     return await _result(scanner, source, target, found, exhaustive=search.exhaustive,
                          supers=(search.supers, super_degree))
 
 
-async def _search(scanner: Scanner, where: ScanFilter, source: str, target: str,
-                  kinds: tuple[str, str], max_hops: int, super_degree: int, *, by_node: bool,
+async def _search(scanner: Scanner, task: _Task, *, by_node: bool,
                   candidates: int) -> _Search:
     """The bidirectional search; at most ``candidates`` node sequences come back."""
     scanner.sent = 0
-    forward = _Side(dist={source: 0}, frontier=[source], kind={source: kinds[0]})
-    backward = _Side(dist={target: 0}, frontier=[target], kind={target: kinds[1]})
+    source, target = task.source, task.target
+    forward = _Side(dist={source: 0}, frontier=[source], kind={source: task.kinds[0]})
+    backward = _Side(dist={target: 0}, frontier=[target], kind={target: task.kinds[1]})
     degrees = _Degrees()
     exhaustive = True
     meeting: list[str] = []
-    while forward.depth + backward.depth < max_hops and forward.frontier and backward.frontier:
+    while (forward.depth + backward.depth < task.max_hops and forward.frontier
+           and backward.frontier):
         # Grow the side that is cheaper to read: both must be read anyway until they meet.
         side = forward if degrees.cost(forward) <= degrees.cost(backward) else backward
         other = backward if side is forward else forward
-        exhaustive &= await _step(scanner, side, other, where, (source, target), super_degree,
-                                  degrees, by_node=by_node)
+        exhaustive &= await _step(scanner, task, side, other, degrees, by_node=by_node)
         # The first hop where the sides meet: every shortest path has its node at the forward
         # depth in both visited sets, at exactly the depth each side has reached.
         meeting = sorted(n for n in side.frontier if other.dist.get(n) == other.depth)
@@ -197,9 +209,8 @@ async def _search(scanner: Scanner, where: ScanFilter, source: str, target: str,
     return _Search(chains, exhaustive, len(forward.supers | backward.supers))
 
 
-async def _step(scanner: Scanner, side: _Side, other: _Side, where: ScanFilter,
-                ends: tuple[str, str], super_degree: int, degrees: _Degrees, *,
-                by_node: bool) -> bool:
+async def _step(scanner: Scanner, task: _Task, side: _Side, other: _Side,
+                degrees: _Degrees, *, by_node: bool) -> bool:
     """Grow ``side`` by one hop; False when a bound cut what was read. A node on the
     ``other`` side's frontier joins the new frontier even past :data:`MAX_FRONTIER`: the
     sides meet there."""
@@ -210,6 +221,7 @@ async def _step(scanner: Scanner, side: _Side, other: _Side, where: ScanFilter,
     # A read that fills the budget settles its super-nodes (not walked through anyway) and
     # reads the rest again without them. The scan's kind filter keeps reference nodes out,
     # except the two ends.
+    where, ends, super_degree = task.where, (task.source, task.target), task.super_degree
     bounds = {"settle_at": super_degree, "max_statements": remaining, "budget": BUDGET}
     if by_node:
         chunks = degrees.chunks(side, BUDGET)[:remaining]

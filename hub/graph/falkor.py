@@ -148,7 +148,7 @@ def _rows(reply: list[Any], name: str) -> list[Row]:
 
 def _value(cell: list[Any], name: str) -> Any:
     kind, value = cell
-    if kind == _STRING or kind == _INTEGER:
+    if kind in (_STRING, _INTEGER):
         return value
     if kind == _NULL:
         return None
