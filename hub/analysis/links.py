@@ -145,14 +145,13 @@ class Adjacency:
 @dataclass(frozen=True, slots=True)
 class Reach:
     """What a node-level scan found at one node: ``total`` visible neighbours (a lower bound
-    unless ``exact``), their ids and their kinds in the same order; the edges to them were
-    not read."""
+    unless ``exact``), grouped by kind; the edges to them were not read."""
 
     node: str
     total: int
     exact: bool
-    neighbours: tuple[str, ...]
-    kinds: tuple[str, ...] = ()
+    groups: tuple[tuple[str, Sequence[str]], ...]
+    """(kind, neighbour ids) pairs; each neighbour appears once."""
 
 
 _Found = TypeVar("_Found", Adjacency, Reach)
@@ -365,10 +364,8 @@ class Scanner:
         edges of what they keep with :meth:`between`. ``where.types`` and the window's edge
         times are not applied. Bounds and answer as :meth:`scan`."""
         def reached(row: Row, exact: bool) -> Reach:
-            groups = row["groups"]
             return Reach(node=row["id"], total=int(row["total"]), exact=exact,
-                         neighbours=tuple(i for _, ids in groups for i in ids),
-                         kinds=tuple(kind for kind, ids in groups for _ in ids))
+                         groups=tuple((kind, ids) for kind, ids in row["groups"]))
 
         return await self._bounded(REACH, {"q": where.params()}, frontier, reached, Reach,
                                    settle_at=settle_at, max_statements=max_statements,

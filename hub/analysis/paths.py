@@ -28,6 +28,7 @@ from hub.analysis.links import (
     HUB_KINDS,
     Link,
     LinkGraph,
+    Reach,
     ScanFilter,
     Scanner,
     Window,
@@ -228,41 +229,43 @@ async def _step(scanner: Scanner, task: _Task, side: _Side, other: _Side,
         reads = await asyncio.gather(*(
             scanner.reach(chunk, where, **{**bounds, "max_statements": max(
                 1, remaining // len(chunks))}) for chunk in chunks))
-        found = {n: (r.total, r.exact, tuple(zip(r.neighbours, r.kinds, strict=True)))
-                 for reached in reads for n, r in reached.items()}
+        found = {node: reach for reached in reads for node, reach in reached.items()}
     else:
         scanned = await scanner.scan(side.frontier, where, BUDGET, **bounds)
-        found = {n: (a.total, a.exact,
-                     tuple((link.neighbour, link.neighbour_kind) for link in a.links))
-                 for n, a in scanned.items()}
+        found = {node: Reach(node, a.total, a.exact, tuple(
+            (kind, [neighbour]) for neighbour, kind in dict.fromkeys(
+                (link.neighbour, link.neighbour_kind) for link in a.links)))
+            for node, a in scanned.items()}
     exact = True
     depth = side.depth + 1
     new: list[str] = []
+    dist, kinds, parents = side.dist, side.kind, side.parents
     for node in side.frontier:
-        if node not in found:
+        reach = found.get(node)
+        if reach is None:
             continue
-        total, complete, neighbours = found[node]
-        if complete:
-            degrees.learn(side.kind.get(node, ""), total)
-        if node not in ends and total >= super_degree:
+        if reach.exact:
+            degrees.learn(kinds.get(node, ""), reach.total)
+        if node not in ends and reach.total >= super_degree:
             side.supers.add(node)  # reached, and a path may meet there, but not walked through
             exact = False
             continue
         # A node whose read the budget cut is walked through what was read: those neighbours
         # are real and visible, only the answer can no longer claim to be the shortest.
-        exact &= complete
-        for neighbour, kind in dict.fromkeys(neighbours):
-            seen = side.dist.get(neighbour)
-            if seen is None:
-                if len(new) >= MAX_FRONTIER and other.dist.get(neighbour) != other.depth:
-                    exact = False
+        exact &= reach.exact
+        for kind, neighbours in reach.groups:
+            for neighbour in neighbours:
+                seen = dist.get(neighbour)
+                if seen is None:
+                    if len(new) >= MAX_FRONTIER and other.dist.get(neighbour) != other.depth:
+                        exact = False
+                        continue
+                    dist[neighbour] = depth
+                    kinds[neighbour] = kind
+                    new.append(neighbour)
+                elif seen != depth:
                     continue
-                side.dist[neighbour] = depth
-                side.kind[neighbour] = kind
-                new.append(neighbour)
-            elif seen != depth:
-                continue
-            side.parents.setdefault(neighbour, []).append(node)
+                parents.setdefault(neighbour, []).append(node)
     side.depth = depth
     side.frontier = new
     return exact
