@@ -15,7 +15,13 @@ from lxml import etree
 
 from hub.errors import InputError
 from hub.ingest.connector import Parsed, Rejected
-from hub.ingest.xmlstream import BrokenXmlError, XmlRecord, XmlRecords, local, namespace
+from hub.ingest.xmlstream import (
+    BrokenXmlError,
+    UnreadableRecord,
+    XmlRecord,
+    XmlRecords,
+    namespace,
+)
 
 Element: TypeAlias = etree._Element
 
@@ -24,17 +30,17 @@ def children(parent: Element | None, name: str) -> list[Element]:
     """The child elements of ``parent`` with local name ``name``."""
     if parent is None:
         return []
-    return [c for c in parent if isinstance(c.tag, str) and local(c.tag) == name]
+    # "{*}name" matches the local name in any namespace (or none), inside lxml's own loop.
+    return list(parent.iterchildren("{*}" + name))
 
 
 def child(parent: Element | None, *path: str) -> Element | None:
     """The first element along ``path`` (local names), or ``None``."""
     node = parent
     for name in path:
-        found = children(node, name)
-        if not found:
+        if node is None:
             return None
-        node = found[0]
+        node = next(node.iterchildren("{*}" + name), None)
     return node
 
 
@@ -49,14 +55,8 @@ def value(parent: Element | None, *path: str) -> str | None:
 
 def descendants(parent: Element, name: str) -> Iterator[Element]:
     """Every element below ``parent`` with local name ``name``, in document order."""
-    # "{*}name" matches the local name in any namespace, inside lxml's own loop.
-    for node in parent.iter("{*}" + name):
-        if node is not parent:
-            yield node
-
-
-def fragment(element: Element) -> str:
-    return str(etree.tostring(element, encoding="unicode"))
+    found: Iterator[Element] = parent.iterdescendants("{*}" + name)
+    return found
 
 
 def parse_records(
@@ -72,14 +72,19 @@ def parse_records(
     """The loop every XML connector runs: one Parsed or Rejected per ``record`` element.
 
     ``accepts`` checks the record element's namespace (``expected`` describes it for messages);
-    ``build`` maps one record and raises InputError for bad content. A stream that breaks
-    mid-way ends with a Rejected naming the line and column; the records completed before it
-    have been yielded, the one in progress is dropped.
+    ``build`` maps one record and raises InputError for bad content. Each result carries the
+    record's source text as its fragment. A record beyond the parser's limits is rejected
+    alone; a stream that breaks mid-way ends with a Rejected naming the line and column, after
+    the records completed before it; the one in progress is dropped.
     """
     records = XmlRecords(stream, record, skip)
     try:
         for item in records:
-            raw = fragment(item.element)
+            raw = item.text
+            if isinstance(item, UnreadableRecord):
+                yield Rejected(origin, item.position,
+                               f"<{record}> could not be read: {item.reason}", raw)
+                continue
             uri = namespace(item.element.tag)
             if not accepts(uri):
                 shown = repr(uri) if uri else "no namespace"

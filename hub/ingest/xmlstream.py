@@ -1,18 +1,24 @@
 """Streaming XML: split a document into record elements without loading the file or attachments.
 
-expat tokenises the stream chunk by chunk and hands character data over in bounded pieces, so the
-text of a "skipped" element (a base64 attachment) is dropped as it streams and never held whole.
-lxml's ``TreeBuilder`` builds one element per record — only while inside a record, and each one
-is released once yielded — so connectors get the usual lxml API. We use expat rather than
-``lxml.iterparse`` because iterparse materialises every text node in full (and libxml2 refuses
-text nodes over 10 MB), which would load whole attachments, and because expat gives line numbers
-for every record. Documents with a DOCTYPE are refused: no exchange format here uses DTDs, and
-refusing them rules out entity expansion attacks.
+expat reads the stream chunk by chunk and is the judge of well-formedness: its line and column
+name the spot where a document breaks, and documents with a DOCTYPE are refused (no exchange
+format here uses DTDs, and refusing them rules out entity expansion attacks). Its callbacks only
+note where each record starts and ends (see :mod:`hub.ingest.xmlcut`); lxml then parses each
+record's own bytes in C. Building the tree from Python callbacks, one or more per XML event,
+cost more than all the rest of a WCO declaration's ingest.
+
+Elements a connector skips (base64 attachments) lose their content as it streams: it is never
+held whole, and expat, not libxml2, reads it, so no text node limit applies. We do not use
+``lxml.iterparse`` for the whole stream because it materialises every text node in full (and
+libxml2 refuses text nodes over 10 MB). Within a record, libxml2's limits do apply: a record
+nested deeper than 256 levels or with a text node over 10 MB comes out as an
+:class:`UnreadableRecord`, and the stream goes on.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -21,8 +27,14 @@ from xml.parsers import expat
 from lxml import etree
 
 from hub.errors import InputError
+from hub.ingest.xmlcut import Cut, Splitter
+from hub.ingest.xmlencoding import EncodingError, Utf8Chunks
 
 CHUNK = 64 * 1024
+
+# libxml2 ends its messages with a position in the record and may suggest XML_PARSE_HUGE, a
+# switch that is not the reader's to flip.
+_NOISE = re.compile(r",? (?:use|try) XML_PARSE_HUGE(?: option)?|, line \d+, column \d+$")
 
 
 class BrokenXmlError(InputError):
@@ -37,15 +49,40 @@ class BrokenXmlError(InputError):
 
 @dataclass(frozen=True, slots=True)
 class XmlRecord:
-    """One record element: its tree, the line its start tag is on, and its 1-based index."""
+    """One record element: its tree, its source (UTF-8, with the namespaces it inherits declared
+    on its start tag), the line its start tag is on, and its 1-based index."""
 
     element: etree._Element
+    source: bytes
     line: int
     index: int
 
     @property
     def position(self) -> str:
         return f"line {self.line} (<{etree.QName(self.element).localname}> #{self.index})"
+
+    @property
+    def text(self) -> str:
+        return self.source.decode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableRecord:
+    """A well-formed record element that lxml refused to build (``reason`` says why)."""
+
+    name: str
+    source: bytes
+    line: int
+    index: int
+    reason: str
+
+    @property
+    def position(self) -> str:
+        return f"line {self.line} (<{self.name}> #{self.index})"
+
+    @property
+    def text(self) -> str:
+        return self.source.decode("utf-8")
 
 
 @functools.lru_cache(maxsize=4096)  # a format has few distinct tags; parsers ask constantly
@@ -67,8 +104,10 @@ class XmlRecords:
     empty, with a ``skipped_chars`` attribute. After iteration, ``root`` is the document
     element's tag (Clark notation) and ``count`` the number of records seen.
 
-    Iteration raises :class:`BrokenXmlError` when the stream stops being well-formed XML; records
-    completed before the break have been yielded already.
+    Iteration yields an :class:`XmlRecord` per record, or an :class:`UnreadableRecord` for one
+    beyond libxml2's limits. It raises :class:`BrokenXmlError` when the stream stops being
+    well-formed XML (or valid in its declared encoding); records completed before the break
+    have been yielded already.
     """
 
     def __init__(self, stream: BinaryIO, record: str,
@@ -77,114 +116,70 @@ class XmlRecords:
         self._record = record
         self._skip = skip
         self._chunk_size = chunk_size
-        self.root: str | None = None
-        self.count = 0
+        self._splitter: Splitter | None = None
 
-    def __iter__(self) -> Iterator[XmlRecord]:
-        parser = expat.ParserCreate(namespace_separator="}")
+    @property
+    def root(self) -> str | None:
+        return self._splitter.root if self._splitter else None
+
+    @property
+    def count(self) -> int:
+        return self._splitter.count if self._splitter else 0
+
+    def __iter__(self) -> Iterator[XmlRecord | UnreadableRecord]:
+        chunks = Utf8Chunks(self._stream, self._chunk_size)
+        parser = expat.ParserCreate(chunks.parser_encoding, namespace_separator="}")
         parser.namespace_prefixes = True
         parser.buffer_text = True
         parser.buffer_size = self._chunk_size
-        state = _State(self, parser)
-        parser.StartElementHandler = state.start
-        parser.EndElementHandler = state.end
-        parser.CharacterDataHandler = state.data
-        parser.StartNamespaceDeclHandler = state.namespace
-        parser.StartDoctypeDeclHandler = state.doctype
-        while True:
-            chunk = self._stream.read(self._chunk_size)
-            try:
-                parser.Parse(chunk, not chunk)
-            except expat.ExpatError as exc:
-                reason = expat.ErrorString(exc.code)
-                raise BrokenXmlError(exc.lineno, exc.offset + 1, reason) from None
-            yield from state.take()
-            if not chunk:
-                break
+        parser.StartDoctypeDeclHandler = _refuse_doctype(parser)
+        splitter = self._splitter = Splitter(parser, self._record, self._skip)
+        # libxml2's default limits stay on (no huge_tree); a DTD never gets this far.
+        builder = etree.XMLParser(encoding="utf-8", resolve_entities=False, no_network=True,
+                                  load_dtd=False, remove_comments=True, remove_pis=True)
+        reading = iter(chunks)
+        try:
+            while True:
+                try:
+                    chunk = next(reading, b"")
+                    splitter.feed(chunk)
+                    parser.Parse(chunk, not chunk)
+                except expat.ExpatError as exc:
+                    yield from _built(splitter.take(), builder)
+                    reason = expat.ErrorString(exc.code)
+                    raise BrokenXmlError(exc.lineno, exc.offset + 1, reason) from None
+                except EncodingError as exc:
+                    yield from _built(splitter.take(), builder)
+                    raise BrokenXmlError(parser.CurrentLineNumber,
+                                         parser.CurrentColumnNumber + 1, exc.reason) from None
+                splitter.parsed()
+                yield from _built(splitter.take(), builder)
+                if not chunk:
+                    break
+        finally:
+            splitter.detach()  # the parser and its handlers refer to each other
+            parser.StartDoctypeDeclHandler = None
         if self.root is None:
             raise BrokenXmlError(1, 1, "the input holds no XML element")
 
 
-class _State:
-    """expat callbacks: track namespaces, build the current record, queue finished ones."""
-
-    def __init__(self, owner: XmlRecords, parser: expat.XMLParserType) -> None:
-        self._owner = owner
-        self._parser = parser
-        self._scopes: list[dict[str, str]] = [{}]
-        self._pending_ns: dict[str, str] = {}
-        self._builder: etree.TreeBuilder | None = None
-        self._depth = 0  # depth inside the current record (0: not in a record)
-        self._skipping = 0  # depth inside a skipped element
-        self._skipped_chars = 0
-        self._line = 0
-        self._ready: list[XmlRecord] = []
-
-    def take(self) -> list[XmlRecord]:
-        ready, self._ready = self._ready, []
-        return ready
-
-    def doctype(self, *_: object) -> None:
-        raise BrokenXmlError(self._parser.CurrentLineNumber, self._parser.CurrentColumnNumber + 1,
-                       "DOCTYPE declarations are not accepted (no supported format uses a DTD)")
-
-    def namespace(self, prefix: str | None, uri: str) -> None:
-        self._pending_ns[prefix or ""] = uri
-
-    def start(self, name: str, attributes: dict[str, str]) -> None:
-        declared, self._pending_ns = self._pending_ns, {}
-        scope = {**self._scopes[-1], **declared} if declared else self._scopes[-1]
-        self._scopes.append(scope)
-        tag = _clark(name)
-        if self._owner.root is None:
-            self._owner.root = tag
-        if self._skipping:
-            self._skipping += 1
-            return
-        if self._builder is None:
-            if local(tag) != self._owner._record:
-                return
-            self._builder = etree.TreeBuilder()
-            self._line = self._parser.CurrentLineNumber
-            nsmap = scope
-        else:
-            nsmap = declared
-        self._depth += 1
-        attrs = {_clark(k): v for k, v in attributes.items()}
-        self._builder.start(tag, attrs, {(p or None): u for p, u in nsmap.items()})
-        if self._owner._skip is not None and self._owner._skip(local(tag)):
-            self._skipping = 1
-            self._skipped_chars = 0
-
-    def data(self, text: str) -> None:
-        if self._skipping:
-            self._skipped_chars += len(text)
-        elif self._builder is not None:
-            self._builder.data(text)
-
-    def end(self, name: str) -> None:
-        self._scopes.pop()
-        if self._skipping > 1:
-            self._skipping -= 1
-            return
-        if self._builder is None:
-            return
-        tag = _clark(name)
-        if self._skipping == 1:
-            self._skipping = 0
-            self._builder.data("")
-            element = self._builder.end(tag)
-            element.set("skipped_chars", str(self._skipped_chars))
-        else:
-            self._builder.end(tag)
-        self._depth -= 1
-        if self._depth == 0:
-            self._owner.count += 1
-            self._ready.append(XmlRecord(self._builder.close(), self._line, self._owner.count))
-            self._builder = None
+def _built(cuts: list[Cut], builder: etree.XMLParser) -> Iterator[XmlRecord | UnreadableRecord]:
+    for cut in cuts:
+        try:
+            element = etree.fromstring(cut.source, builder)
+        except etree.XMLSyntaxError as exc:
+            # libxml2 counts lines from the record's start tag; the reader wants the file's.
+            line = cut.line + (exc.lineno or 1) - 1
+            reason = f"{_NOISE.sub('', str(exc.msg))} (line {line})"
+            yield UnreadableRecord(cut.name, cut.source, cut.line, cut.index, reason)
+            continue
+        yield XmlRecord(element, cut.source, cut.line, cut.index)
 
 
-def _clark(name: str) -> str:
-    """expat's ``uri}local}prefix`` (or ``local``) as lxml's ``{uri}local``."""
-    parts = name.split("}")
-    return f"{{{parts[0]}}}{parts[1]}" if len(parts) >= 2 else name
+def _refuse_doctype(parser: expat.XMLParserType) -> Callable[..., None]:
+    def refuse(*_: object) -> None:
+        raise BrokenXmlError(
+            parser.CurrentLineNumber, parser.CurrentColumnNumber + 1,
+            "DOCTYPE declarations are not accepted (no supported format uses a DTD)")
+
+    return refuse
