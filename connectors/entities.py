@@ -49,8 +49,7 @@ class DraftBuilder:
              props: Mapping[str, Any] | None = None) -> None:
         edge = DraftEdge(rel_type, source_id, target_id,
                          {k: v for k, v in (props or {}).items() if v is not None})
-        if edge.id not in self._edges:
-            self._edges[edge.id] = edge
+        self._edges.setdefault(edge.id, edge)  # the id is a hash: compute it once
 
     def parsed(self, source_ref: str, position: str, fragment: str | None = None) -> Parsed:
         return Parsed(source_ref, position, tuple(self._nodes.values()),

@@ -21,8 +21,10 @@ from hub.model import (
     NODE_KIND_BY_LABEL,
     REL_KIND_BY_TYPE,
     EdgeRecord,
+    NodeKind,
     NodeRecord,
     Record,
+    RelKind,
 )
 
 MAX_BATCH = 10_000
@@ -57,19 +59,26 @@ class WriteReport:
             self.by_kind[kind] += count
 
 
-def _check_value(where: str, name: str, value: Any) -> None:
+def _where(record: Record) -> str:
+    """How messages name a record (built only for a message: checks run on every record)."""
+    if isinstance(record, NodeRecord):
+        return f"{record.label} {record.id}"
+    return f"{record.type} {record.source_id}->{record.target_id}"
+
+
+def _check_value(record: Record, name: str, value: Any) -> None:
     if isinstance(value, str):
         if "\x00" in value:
-            raise InputError(f"{where}: field {name!r} contains a NUL character")
+            raise InputError(f"{_where(record)}: field {name!r} contains a NUL character")
         return
     if value is None or isinstance(value, _SCALARS):
         return
     if isinstance(value, list | tuple) and all(isinstance(v, _SCALARS) for v in value):
         for item in value:
-            _check_value(where, name, item)
+            _check_value(record, name, item)
         return
     raise InputError(
-        f"{where}: field {name!r} holds a {type(value).__name__}; "
+        f"{_where(record)}: field {name!r} holds a {type(value).__name__}; "
         "only strings, numbers, booleans and lists of them can be stored"
     )
 
@@ -79,15 +88,54 @@ def _rev(props: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _stored_props(where: str, kind_name: str, fields: tuple[str, ...],
-                  record: NodeRecord | EdgeRecord) -> dict[str, Any]:
-    """The properties a record stores: its checked fields, sharing, provenance, kind and rev."""
-    unknown = set(record.props) - set(fields)
+def _check_unknown(record: Record, kind_name: str, fields: tuple[str, ...]) -> None:
+    unknown = record.props.keys() - set(fields)
     if unknown:
-        raise InputError(f"{where}: unknown fields {sorted(unknown)}; {kind_name} has {fields}")
+        raise InputError(
+            f"{_where(record)}: unknown fields {sorted(unknown)}; {kind_name} has {fields}"
+        )
+
+
+def _node_kind(record: NodeRecord) -> NodeKind:
+    kind = NODE_KIND_BY_LABEL.get(record.label)
+    if kind is None:
+        raise InputError(f"{_where(record)}: unknown node kind {record.label!r}")
+    if not record.id.startswith(kind.prefix + ":"):
+        raise InputError(
+            f"{_where(record)}: id must start with {kind.prefix!r}: (use model.stable_id)"
+        )
+    return kind
+
+
+def _edge_kind(record: EdgeRecord) -> RelKind:
+    kind = REL_KIND_BY_TYPE.get(record.type)
+    if kind is None:
+        raise InputError(f"{_where(record)}: unknown relationship type {record.type!r}")
+    for end, allowed in ((record.source_id, kind.sources), (record.target_id, kind.targets)):
+        if allowed != ANY and not any(
+            end.startswith(NODE_KIND_BY_LABEL[label].prefix + ":") for label in allowed
+        ):
+            raise InputError(f"{_where(record)}: {end} is not a {' or '.join(allowed)}")
+    return kind
+
+
+def check(record: Record) -> None:
+    """Raise InputError if the writer would refuse ``record``: the checks of :func:`node_row`
+    and :func:`edge_row` without building the row, for callers that check records one by one
+    and write only some of them (the ingest pipeline)."""
+    kind = _node_kind(record) if isinstance(record, NodeRecord) else _edge_kind(record)
+    name = kind.label if isinstance(kind, NodeKind) else kind.type
+    _check_unknown(record, name, kind.fields)
+    for field_name, value in record.props.items():
+        _check_value(record, field_name, value)
+
+
+def _stored_props(kind_name: str, fields: tuple[str, ...], record: Record) -> dict[str, Any]:
+    """The properties a record stores: its checked fields, sharing, provenance, kind and rev."""
+    _check_unknown(record, kind_name, fields)
     props: dict[str, Any] = {}
     for name, value in record.props.items():
-        _check_value(where, name, value)
+        _check_value(record, name, value)
         if value is not None:
             props[name] = list(value) if isinstance(value, tuple) else value
     props.update(record.sharing.as_props())
@@ -99,29 +147,16 @@ def _stored_props(where: str, kind_name: str, fields: tuple[str, ...],
 
 def node_row(record: NodeRecord) -> dict[str, Any]:
     """Validate a node record and turn it into a writer row. Raises InputError."""
-    kind = NODE_KIND_BY_LABEL.get(record.label)
-    where = f"{record.label} {record.id}"
-    if kind is None:
-        raise InputError(f"{where}: unknown node kind {record.label!r}")
-    if not record.id.startswith(kind.prefix + ":"):
-        raise InputError(f"{where}: id must start with {kind.prefix!r}: (use model.stable_id)")
-    props = _stored_props(where, kind.label, kind.fields, record)
+    kind = _node_kind(record)
+    props = _stored_props(kind.label, kind.fields, record)
     return {"id": record.id, "rev": props["rev"], "ingested_at": record.provenance.ingested_at,
             "props": props}
 
 
 def edge_row(record: EdgeRecord) -> dict[str, Any]:
     """Validate an edge record and turn it into a writer row. Raises InputError."""
-    kind = REL_KIND_BY_TYPE.get(record.type)
-    where = f"{record.type} {record.source_id}->{record.target_id}"
-    if kind is None:
-        raise InputError(f"{where}: unknown relationship type {record.type!r}")
-    for end, allowed in ((record.source_id, kind.sources), (record.target_id, kind.targets)):
-        if allowed != ANY and not any(
-            end.startswith(NODE_KIND_BY_LABEL[label].prefix + ":") for label in allowed
-        ):
-            raise InputError(f"{where}: {end} is not a {' or '.join(allowed)}")
-    props = _stored_props(where, kind.type, kind.fields, record)
+    kind = _edge_kind(record)
+    props = _stored_props(kind.type, kind.fields, record)
     return {"id": record.id, "source": record.source_id, "target": record.target_id,
             "rev": props["rev"], "ingested_at": record.provenance.ingested_at, "props": props}
 

@@ -19,6 +19,7 @@ Guarantees:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import secrets
 import sys
@@ -31,17 +32,20 @@ from typing import BinaryIO
 
 from hub.errors import InputError
 from hub.graph.store import GraphStore
-from hub.graph.writer import MAX_BATCH, GraphWriter, edge_row, node_row
+from hub.graph.writer import MAX_BATCH, GraphWriter, WriteReport, check
 from hub.ingest.connector import Connector, Parsed, Rejected
 from hub.ingest.progress import CountingReader, ProgressSink
 from hub.ingest.rejects import RejectFolder
 from hub.ingest.report import IngestReport, Rejection
-from hub.model import Distribution, NodeRecord, Provenance, Record, Sharing
+from hub.model import Distribution, Provenance, Record, Sharing
 from hub.reference import AGENCY_BY_CODE, PARTY_BY_CODE
 
 BATCH_RECORDS = 2_000
 """Graph records per write: big enough to amortise a round trip, small enough not to stall
 readers (FalkorDB runs writes one at a time)."""
+EAGER_SHARE = 2
+"""A batch of at least 1/EAGER_SHARE of the batch size goes to the writer early when the writer
+is idle, so that parsing and writing overlap from the start of a run to its end."""
 READ_CHUNK = 256 * 1024
 
 
@@ -95,8 +99,12 @@ class IngestRun:
     """One run: one sharing, one report, one rejected folder, for one or many inputs.
 
     Batches fill across inputs: a folder of one-declaration files is written in a few big
-    statements, not a dozen small ones per file. Call :meth:`finish` after the last
-    :meth:`feed`; until then, the records of the last inputs may not have been written.
+    statements, not a dozen small ones per file. A batch is written while the next one is
+    parsed (parsing is CPU work in a worker thread, writing mostly waits on the store), one
+    write at a time and in order: it goes to the writer when full, or earlier when the writer
+    is idle and it holds a fair share of a full batch (see :data:`EAGER_SHARE`). Call
+    :meth:`finish` after the last :meth:`feed`; until then, the records of the last inputs may
+    not have been written.
     """
 
     def __init__(self, store: GraphStore, connector: Connector, sharing: Sharing,
@@ -113,37 +121,75 @@ class IngestRun:
         self._ingested_at = int(time.time() * 1000)
         self._rejects = RejectFolder(data_dir, run_id)
         self._batch_records = batch_records
+        self._eager_records = max(1, batch_records // EAGER_SHARE)
         self._progress = progress
         self._seen: dict[str, frozenset[str]] = {}
         self._field_sets: dict[frozenset[str], frozenset[str]] = {}
         self._batch: list[Record] = []
         self._pending: dict[str, int] = {}  # id -> index in the batch of its unwritten record
+        self._writing: asyncio.Task[WriteReport] | None = None
 
     async def feed(self, stream: BinaryIO, origin: str) -> None:
-        """Parse one input, writing each batch as it fills. Raises GraphError if the store
-        fails (nothing else)."""
-        counter = CountingReader(stream, self._progress)
-        reader = io.BufferedReader(counter, READ_CHUNK)
-        items = iter(self._connector.parse(reader, origin))
-        self.report.files += 1
+        """Parse one input, handing batches to the writer as they fill. Raises GraphError if
+        the store fails (nothing else)."""
+        await self._feed(self._items(stream, origin))
+
+    async def feed_files(self, files: Sequence[Path]) -> None:
+        """Parse ``files`` in order, as :meth:`feed` does one input. The worker thread goes
+        from one file to the next by itself: on a busy machine, waking a thread costs about as
+        much as parsing a small file. Raises GraphError if the store fails, OSError if a file
+        cannot be read."""
+        await self._feed(self._files_items(files))
+
+    async def _feed(self, items: Iterator[tuple[str, Parsed | Rejected]]) -> None:
         try:
-            while await asyncio.to_thread(self._fill, items, origin):
-                await self._write()
+            while await asyncio.to_thread(self._fill, items):
+                await self._hand_over()
+        except BaseException:
+            # Let the write in flight end, so that no batch is left half-written behind us.
+            with contextlib.suppress(Exception):
+                await self._settle()
+            raise
         finally:
-            self.report.bytes_read += counter.count
             if self._rejects.used:
                 self.report.rejected_dir = self._rejects.path
 
+    def _items(self, stream: BinaryIO, origin: str) -> Iterator[tuple[str, Parsed | Rejected]]:
+        """What the connector makes of ``stream``, with its origin; counts the file and its
+        bytes. Runs in the worker thread."""
+        counter = CountingReader(stream, self._progress)
+        self.report.files += 1
+        try:
+            for item in self._connector.parse(io.BufferedReader(counter, READ_CHUNK), origin):
+                yield origin, item
+        finally:
+            self.report.bytes_read += counter.count
+
+    def _files_items(self, files: Sequence[Path]) -> Iterator[tuple[str, Parsed | Rejected]]:
+        for file in files:
+            with file.open("rb") as stream:
+                yield from self._items(stream, file.name)
+
     async def finish(self) -> IngestReport:
         """Write what the inputs left in the last batch; the report is complete after this."""
-        await self._write()
+        await self._hand_over()
+        await self._settle()
         return self.report
 
-    async def _write(self) -> None:
+    async def _hand_over(self) -> None:
+        """Start writing the batch once the previous write has ended."""
         records, self._batch, self._pending = self._batch, [], {}
-        if not records:
+        await self._settle()
+        if records:
+            self._writing = asyncio.create_task(self._writer.write(records))
+
+    async def _settle(self) -> None:
+        """Wait for the write in flight and count what it did. Called only while no batch is
+        being filled, so the worker thread and the writer never update the report at once."""
+        writing, self._writing = self._writing, None
+        if writing is None:
             return
-        written = await self._writer.write(records)
+        written = await writing
         self.report.nodes += written.nodes
         self.report.edges += written.edges
         self.report.unchanged += written.unchanged
@@ -151,10 +197,19 @@ class IngestRun:
         self.report.dangling_edges += written.dangling_edges
         self.report.foreign += written.foreign
 
-    def _fill(self, items: Iterator[Parsed | Rejected], origin: str) -> bool:
-        """Pull source records into the batch until it is full (True) or the input ends
-        (False). Runs in a worker thread."""
-        for item in items:
+    def _ready(self) -> bool:
+        """Whether the batch should go to the writer now. Read by the worker thread while the
+        event loop may finish the write in flight: a stale answer only delays a hand-over."""
+        size = len(self._batch)
+        if size >= self._batch_records:
+            return True
+        idle = self._writing is None or self._writing.done()
+        return idle and size >= self._eager_records
+
+    def _fill(self, items: Iterator[tuple[str, Parsed | Rejected]]) -> bool:
+        """Pull source records into the batch until it is ready for the writer (True) or the
+        input ends (False). Runs in a worker thread."""
+        for origin, item in items:
             self.report.read += 1
             if isinstance(item, Rejected):
                 self._reject(item)
@@ -162,7 +217,7 @@ class IngestRun:
             stamped = self._validate(item, origin)
             if stamped is not None:
                 self._add_fresh(stamped)
-            if len(self._batch) >= self._batch_records:
+            if self._ready():
                 return True
         return False
 
@@ -172,10 +227,7 @@ class IngestRun:
         records = parsed.stamp(self._sharing, provenance)
         try:
             for record in records:
-                if isinstance(record, NodeRecord):
-                    node_row(record)
-                else:
-                    edge_row(record)
+                check(record)
         except InputError as exc:
             self._reject(Rejected(origin, parsed.position, exc.message, parsed.fragment,
                                   parsed.source_ref))
@@ -193,25 +245,26 @@ class IngestRun:
         """
         batch, pending = self._batch, self._pending
         for record in records:
+            record_id = record.id  # an edge's id is a hash, computed on each access
             fields = frozenset(record.props)
-            known = self._seen.get(record.id)
+            known = self._seen.get(record_id)
             if known is None:
-                self._seen[record.id] = self._fields(fields)
-                pending[record.id] = len(batch)
+                self._seen[record_id] = self._fields(fields)
+                pending[record_id] = len(batch)
                 batch.append(record)
                 continue
             extra = fields - known
             if not extra:
                 self.report.unchanged += 1
                 continue
-            self._seen[record.id] = self._fields(known | extra)
+            self._seen[record_id] = self._fields(known | extra)
             added = {k: record.props[k] for k in extra}
-            index = pending.get(record.id)
+            index = pending.get(record_id)
             if index is not None:  # not written yet: complete the first record
                 first = batch[index]
                 batch[index] = replace(first, props={**added, **first.props})
             else:  # written in an earlier batch: write the new fields alone
-                pending[record.id] = len(batch)
+                pending[record_id] = len(batch)
                 batch.append(replace(record, props=added))
 
     def _fields(self, fields: frozenset[str]) -> frozenset[str]:
@@ -266,9 +319,7 @@ async def ingest_path(store: GraphStore, connector: Connector, path: str, sharin
         return await run.finish()
     files, skipped = input_files(connector, Path(path))
     run.report.skipped_files = [p.name for p in skipped]
-    for file in files:
-        with file.open("rb") as stream:
-            await run.feed(stream, file.name)
+    await run.feed_files(files)
     return await run.finish()
 
 
