@@ -270,7 +270,8 @@ def create_app(
                         await schedule
 
     async def ingest(request: Request) -> Response:
-        assert services.store is not None and services.audit is not None  # set at start-up
+        assert services.store is not None  # set at start-up
+        assert services.audit is not None
         return await handle_ingest(request, request.scope["hub.principal"], services.store,
                                    services.policy, services.audit, settings.data_dir,
                                    settings.ingest_max_bytes,
@@ -289,7 +290,8 @@ def create_app(
     return app
 
 
-def build_app(settings: Settings, migrate: bool = False, seed_scale: str | None = None) -> Starlette:
+def build_app(settings: Settings, migrate: bool = False,
+              seed_scale: str | None = None) -> Starlette:
     """The production app: JWT authentication, the Casbin policy, the configured graph store.
 
     ``migrate`` applies pending migrations at start-up; ``seed_scale`` loads the demo dataset

@@ -92,7 +92,8 @@ def token(
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on (HUB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (HUB_PORT)")] = None,
-    migrate_first: Annotated[bool, typer.Option("--migrate", help="Apply migrations first")] = False,
+    migrate_first: Annotated[bool, typer.Option(
+        "--migrate", help="Apply migrations first")] = False,
     seed_if_empty: Annotated[str | None, typer.Option(
         help="Load the demo dataset at this scale when the graph is empty")] = None,
     print_tokens: Annotated[bool, typer.Option(
@@ -352,7 +353,8 @@ def resolve_evaluate(
 
 @app.command("export-schema")
 def export_schema(
-    output: Annotated[Path, typer.Option(help="Where to write the SDL")] = Path("schema/hub.graphql"),
+    output: Annotated[Path, typer.Option(
+        help="Where to write the SDL")] = Path("schema/hub.graphql"),
 ) -> None:
     """Write the GraphQL schema (SDL) to schema/hub.graphql."""
     from hub.api.schema import schema_sdl

@@ -51,7 +51,10 @@ class GraphUnavailableError(GraphError):
 
 
 class StatementError(GraphError):
-    """A Cypher statement was rejected or failed; the message names the statement, not its values."""
+    """A Cypher statement was rejected or failed.
+
+    The message names the statement, never its values.
+    """
 
     code = "graph_statement_failed"
 

@@ -117,10 +117,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def test_neo4j_uri(environ: Mapping[str, str] | None = None) -> str | None:
+def neo4j_test_uri(environ: Mapping[str, str] | None = None) -> str | None:
     """The Neo4j server the store contract tests may use, if any (``HUB_TEST_NEO4J_URI``)."""
     env = os.environ if environ is None else environ
     return env.get("HUB_TEST_NEO4J_URI") or None
 
 
-test_neo4j_uri.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

@@ -119,20 +119,26 @@ LIST = """query($first: Int!, $after: String) {
 async def test_lists_page_by_keyset_and_count_only_visible(graph: FalkorStore) -> None:
     vis = _vis("RS-CUS", "RS", levels=("CEFTA_CUSTOMS",))
     first = (await _run(graph, vis, LIST, first=2))["operators"]
-    assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"] is True
-    rest = (await _run(graph, vis, LIST, first=2, after=first["pageInfo"]["endCursor"]))["operators"]
+    assert first["totalCount"] == 3
+    assert first["pageInfo"]["hasNextPage"] is True
+    after = first["pageInfo"]["endCursor"]
+    rest = (await _run(graph, vis, LIST, first=2, after=after))["operators"]
     ids = [e["node"]["id"] for e in first["edges"] + rest["edges"]]
-    assert sorted(ids) == sorted([OP_A, OP_B, OP_MK]) and ids == sorted(ids)
+    assert sorted(ids) == sorted([OP_A, OP_B, OP_MK])
+    assert ids == sorted(ids)
     assert rest["pageInfo"]["hasNextPage"] is False
     phy = (await _run(graph, _vis("RS-PHY", "RS"), LIST, first=10))["operators"]
-    assert phy["totalCount"] == 1 and [e["node"]["id"] for e in phy["edges"]] == [OP_A]
+    assert phy["totalCount"] == 1
+    assert [e["node"]["id"] for e in phy["edges"]] == [OP_A]
 
 
 async def test_list_filters_use_lookup_fields(graph: FalkorStore) -> None:
     vis = _vis("RS-CUS", "RS", levels=("CEFTA_CUSTOMS",))
-    query = """{ operators(first: 10, where: {country: "MK"}) { totalCount edges { node { id } } } }"""
+    query = """{ operators(first: 10, where: {country: "MK"}) {
+        totalCount edges { node { id } } } }"""
     data = (await _run(graph, vis, query))["operators"]
-    assert data["totalCount"] == 1 and data["edges"][0]["node"]["id"] == OP_MK
+    assert data["totalCount"] == 1
+    assert data["edges"][0]["node"]["id"] == OP_MK
 
 
 LINKS = """query($id: ID!) { node(id: $id) { ... on Consignment {
@@ -178,7 +184,8 @@ async def test_personal_data_is_withheld_when_it_cannot_be_audited(graph: Falkor
         "query($id: ID!) { node(id: $id) { ... on Person { fullName } } }",
         variable_values={"id": DRIVER}, context_value=ctx)
     assert result.data is None
-    assert result.errors and "withheld" in result.errors[0].message
+    assert result.errors
+    assert "withheld" in result.errors[0].message
 
 
 @pytest.mark.parametrize(("query", "code"), [

@@ -112,14 +112,16 @@ def graphs(draw: st.DrawFn) -> list[Rec]:
     recs: list[Rec] = []
     for label in NODE_LABELS:
         for i in range(draw(st.integers(1, 3))):
-            sharing = draw(st.one_of(st.none(), sharings)) if draw(st.booleans()) else draw(sharings)
+            sharing = (draw(st.one_of(st.none(), sharings)) if draw(st.booleans())
+                       else draw(sharings))
             recs.append(Rec(stable_id(label, "leak", i), label, sharing))
     by_label = {label: [r for r in recs if r.kind == label] for label in NODE_LABELS}
     for rel, (src, dst) in EDGES.items():
         pairs = draw(st.lists(st.tuples(st.sampled_from(by_label[src]),
                                         st.sampled_from(by_label[dst])), max_size=4, unique=True))
         for a, b in pairs:
-            sharing = draw(st.one_of(st.none(), sharings)) if draw(st.booleans()) else draw(sharings)
+            sharing = (draw(st.one_of(st.none(), sharings)) if draw(st.booleans())
+                       else draw(sharings))
             edge = EdgeRecord(rel, a.id, b.id, sharing or draw(sharings), SOURCE)
             recs.append(Rec(edge.id, rel, sharing, a.id, b.id))
     return recs

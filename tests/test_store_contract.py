@@ -23,7 +23,7 @@ from hub.graph.statements import Mode, statement
 from hub.graph.store import GraphStore
 from hub.graph.writer import GraphWriter
 from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Sharing, stable_id
-from hub.settings import load_settings, test_neo4j_uri
+from hub.settings import load_settings, neo4j_test_uri
 from tests.conftest import executed_statements
 
 ENGINES = ["falkordb", pytest.param("neo4j", marks=pytest.mark.neo4j)]
@@ -67,7 +67,7 @@ async def engine(request: pytest.FixtureRequest) -> AsyncIterator[GraphStore]:
             str(server.socket_path), f"contract_{next(_graphs)}", timeout_ms=30_000
         )
     else:
-        uri = test_neo4j_uri()
+        uri = neo4j_test_uri()
         if uri is None:
             pytest.skip("HUB_TEST_NEO4J_URI is not set: no Neo4j server to test against")
         settings = load_settings()

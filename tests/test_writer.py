@@ -21,7 +21,8 @@ OWNER_OF = statement(
 
 COUNT_ALL = statement(
     "tests.count_all",
-    "MATCH (n:Entity) OPTIONAL MATCH (n)-[r]->() RETURN count(DISTINCT n) AS nodes, count(r) AS edges",
+    "MATCH (n:Entity) OPTIONAL MATCH (n)-[r]->()"
+    " RETURN count(DISTINCT n) AS nodes, count(r) AS edges",
 )
 
 
@@ -42,13 +43,15 @@ async def test_writing_twice_changes_nothing(store: FalkorStore) -> None:
     second = await writer.write(_records(120))
     counts = (await store.run(COUNT_ALL))[0]
     assert (first.nodes, first.edges, first.unchanged) == (127, 120, 0)
-    assert second.unchanged == 247 and second.written == 0
+    assert second.unchanged == 247
+    assert second.written == 0
     assert counts == {"nodes": 127, "edges": 120}
 
 
 async def test_a_bad_record_stops_the_batch_before_anything_is_written(store: FalkorStore) -> None:
     records = _records(3)
-    records.append(NodeRecord("Operator", stable_id("Operator", "x"), {"colour": "red"}, SHARING, SOURCE))
+    records.append(NodeRecord("Operator", stable_id("Operator", "x"), {"colour": "red"}, SHARING,
+                              SOURCE))
     with pytest.raises(InputError, match="unknown fields"):
         await GraphWriter(store).write(records)
     assert (await store.run(COUNT_ALL))[0] == {"nodes": 0, "edges": 0}
@@ -60,14 +63,15 @@ async def test_edges_to_missing_nodes_are_counted_not_invented(store: FalkorStor
         NodeRecord("Operator", op, {"name": "A"}, SHARING, SOURCE),
         EdgeRecord("LOCATED_AT", op, stable_id("Address", "nowhere"), SHARING, SOURCE),
     ])
-    assert report.dangling_edges == 1 and report.edges == 0
+    assert report.dangling_edges == 1
+    assert report.edges == 0
 
 
 def test_edge_ends_must_match_the_model() -> None:
     op = stable_id("Operator", "RS", "PIB", "1")
-    with pytest.raises(InputError, match="is not a Address"):
-        from hub.graph.writer import edge_row
+    from hub.graph.writer import edge_row
 
+    with pytest.raises(InputError, match="is not a Address"):
         edge_row(EdgeRecord("LOCATED_AT", op, op, SHARING, SOURCE))
 
 

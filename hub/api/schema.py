@@ -67,7 +67,8 @@ def _where_type(kind: NodeKind) -> type:
     return strawberry.input(cls, description=f"Equality filters on {kind.label} lookup fields.")
 
 
-def _list_resolver(kind: NodeKind, where_type: type | None) -> Callable[..., Awaitable[NodeConnection]]:
+def _list_resolver(kind: NodeKind,
+                   where_type: type | None) -> Callable[..., Awaitable[NodeConnection]]:
     async def resolve(info: strawberry.Info, first: int, after: Optional[str] = None,  # noqa: UP045
                       where: Any = None) -> NodeConnection:
         ctx: RequestContext = info.context

@@ -30,7 +30,8 @@ ALERT = statement(
 WRITE_ALERT = statement(
     "alerts.write_alert",
     # Compare-and-set on the version: no row back means someone else changed the alert since
-    # the caller read it (an alert ingested without a version counts as version 0). The snapshot is MERGEd ON CREATE only, so it never changes after.
+    # the caller read it (an alert ingested without a version counts as version 0). The
+    # snapshot is MERGEd ON CREATE only, so it never changes after.
     """
     OPTIONAL MATCH (cur:RiskAlert {id: $id})
     WITH cur

@@ -73,7 +73,8 @@ for _rel in REL_KINDS:
         )
         _counts[_rel.type] = statement(
             "reads.links_%s_count.%s" % (_direction, _rel.type),
-            _pattern + " WHERE @visible(p) AND @visible(r) AND @visible(m) RETURN count(r) AS total",
+            _pattern
+            + " WHERE @visible(p) AND @visible(r) AND @visible(m) RETURN count(r) AS total",
         )
 
 CASE_TOKENS = statement(
