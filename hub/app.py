@@ -211,9 +211,10 @@ def create_app(
     hub.graph.connect.open_store) opens it in the lifespan and ``on_ready`` runs once it is
     open (migrations, demo seed).
 
-    The pattern rules run after every ingest through the endpoint that wrote records (when
-    ``settings.patterns_on_ingest``) and every ``settings.patterns_interval_s`` seconds while
-    the app runs (0: never), for every analysis agency under its own visibility.
+    The pattern rules run in the background after every ingest through the endpoint that wrote
+    records (when ``settings.patterns_on_ingest``; passes coalesce) and every
+    ``settings.patterns_interval_s`` seconds while the app runs (0: never), for every analysis
+    agency under its own visibility.
     """
     configure(settings)
     patterns = PatternRunner(lambda: services.policy)
@@ -268,6 +269,7 @@ def create_app(
                     schedule.cancel()
                     with suppress(asyncio.CancelledError):
                         await schedule
+                await patterns.close()
 
     async def ingest(request: Request) -> Response:
         assert services.store is not None  # set at start-up

@@ -212,14 +212,47 @@ async def test_post_ingest_reports_the_candidates_it_raised(
                                          headers={"Authorization": token})
             assert response.status_code == 200, response.text
             bodies.append(response.json())
-    first, second = (body["patterns"] for body in bodies)
-    assert (first["ok"], first["created"]) == (True, 0)  # one use of a certificate is plausible
-    assert (second["ok"], second["created_by_rule"]) == (True, {"lpco_overuse": 2})
-    assert (second["trigger"], second["as_of"]) == ("ingest",
-                                                    datetime.now(UTC).date().isoformat())
-    rows = await store.run(CANDIDATES)
-    assert [row["id"] for row in rows] == sorted(candidate_id("AL-CUS", "lpco_overuse", cert)
-                                                 for cert in CERTS)
+    # the answer does not wait for the rules: a pass is queued in the background
+    assert [body["patterns"]["queued"] for body in bodies] == [True, True]
+    want = sorted(candidate_id("AL-CUS", "lpco_overuse", cert) for cert in CERTS)
+    for _ in range(200):
+        rows = await store.run(CANDIDATES)
+        if len(rows) == len(want):
+            break
+        await asyncio.sleep(0.05)
+    assert [row["id"] for row in rows] == want
+
+
+async def test_queued_passes_coalesce_and_a_failure_is_logged_without_records(
+    store: FalkorStore, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    inputs = two_declarations(tmp_path / "in")
+    report = await ingest_path(store, connector("asycuda"), str(inputs), sharing_for("AL-CUS"),
+                               data_dir=tmp_path)
+    runner = PatternRunner(lambda: POLICY)
+    queued = [runner.queue_after_ingest(store, None, report.written) for _ in range(5)]
+    assert all(q is not None and q["queued"] for q in queued)
+    assert runner.queue_after_ingest(store, None, 0) is None
+    await runner.drained()
+    assert runner.passes == 1  # five ingests before the pass started: one pass covers them
+    assert runner.last is not None
+    assert runner.last.created_by_rule == {"lpco_overuse": 2}
+
+    def broken() -> CasbinPolicy:
+        return CasbinPolicy(tmp_path / "missing")
+
+    failing = PatternRunner(broken)
+    with caplog.at_level("INFO", logger="hub.risk.patterns"):
+        failing.queue_after_ingest(store, None, report.written)
+        await failing.drained()
+    assert failing.last is not None
+    assert failing.last.error == "policy_invalid"
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1
+    assert "policy_invalid" in warned[0]
+    assert "hub risk patterns" in warned[0]
+    assert str(tmp_path) not in warned[0]  # the error's message (a path here) stays out
+    await runner.close()
 
 
 async def test_the_app_runs_the_rules_on_a_schedule(store: FalkorStore, tmp_path: Path) -> None:

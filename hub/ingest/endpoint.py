@@ -4,8 +4,9 @@ The body is the file, as ``hub ingest`` would read it. The submitting principal'
 what lands; the query string may set ``distribution`` and repeated ``share_with``. The answer is
 the ingest report as JSON: 200 when everything was accepted, 422 when records were rejected
 (they are put aside, the rest landed), 400/403/404/413 when nothing was read. When the ingest
-wrote records and a pattern runner is given, the pattern rules run before the answer and the
-report's ``patterns`` says what they raised, or why they failed (the ingest stands either way).
+wrote records and a pattern runner is given, a pass of the pattern rules is queued in the
+background (the report's ``patterns`` says so); the log says what it raised, or why it failed
+(the ingest stands either way).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ async def handle_ingest(request: Request, principal: Principal, store: GraphStor
                         policy: PolicyEngine, audit: AuditTrail, data_dir: Path,
                         max_bytes: int, *,
                         patterns: PatternRunner | None = None) -> JSONResponse:
-    """Authorise, spool the body (bounded), ingest it, run the pattern rules (if given) and
+    """Authorise, spool the body (bounded), ingest it, queue the pattern rules (if given) and
     answer with the report."""
     from connectors import connector as make_connector
 
@@ -88,8 +89,7 @@ async def handle_ingest(request: Request, principal: Principal, store: GraphStor
     await audit.record(principal, "ingest", [(f"ingest-run:{report.run_id}", principal.agency)],
                        request.headers.get("x-hub-purpose"))
     if patterns is not None:
-        run = await patterns.after_ingest(store, audit, report.written)
-        report.patterns = run.as_dict() if run is not None else None
+        report.patterns = patterns.queue_after_ingest(store, audit, report.written)
     body: dict[str, Any] = report.as_dict()
     body.pop("rejected_dir", None)  # a server path: not the client's business
     return JSONResponse(body, status_code=200 if report.ok else 422)

@@ -33,7 +33,8 @@ class IngestReport:
     created or changed, and already exactly as given. A node or edge repeated within the run
     (the same operator in many declarations) is written once and counted unchanged after that.
     ``patterns`` is what the pattern rules did after the ingest (counts, or the error code of a
-    failed pass: the ingest stands either way); None when they did not run.
+    failed pass: the ingest stands either way), or that a pass was queued in the background;
+    None when they did not run.
     """
 
     run_id: str
@@ -95,4 +96,5 @@ def print_summary(console: Console, report: IngestReport, shown: int = 20) -> No
         console.print(line, soft_wrap=True, markup=False, highlight=False)
     if report.patterns is not None:
         console.print(str(report.patterns["summary"]), soft_wrap=True, markup=False,
-                      highlight=False, style=None if report.patterns["ok"] else "bold yellow")
+                      highlight=False,
+                      style=None if report.patterns.get("ok", True) else "bold yellow")
