@@ -261,6 +261,22 @@ async def test_paths_avoid_hidden_nodes_and_edges(graph: FalkorStore) -> None:
     assert one.length == 4
 
 
+async def test_node_level_paths_answer_as_the_edge_by_edge_search(graph: FalkorStore) -> None:
+    # Without relTypes the search walks node to node and checks edges at the end; naming
+    # every type forces the edge-by-edge search. Around hidden edges between visible records
+    # (B-ADDR, A-E0..E2) both must give the same paths, the same length and exhaustiveness.
+    every_type = [k.type for k in REL_KINDS]
+    ends = [A, B, C2, C3, ADDR, VEH, DRIVER, *HIDDEN_EDGE_CONS[:2], SMALL[0]]
+    for source, target in itertools.permutations(ends, 2):
+        node_level = await shortest_paths(scanner(graph), source, target, 6, limit=10)
+        by_edge = await shortest_paths(scanner(graph), source, target, 6, limit=10,
+                                       rel_types=every_type)
+        assert node_level.length == by_edge.length, (source, target)
+        assert node_level.exhaustive == by_edge.exhaustive, (source, target)
+        assert sorted((p.nodes, p.edges) for p in node_level.paths) == sorted(
+            (p.nodes, p.edges) for p in by_edge.paths), (source, target)
+
+
 async def test_paths_respect_types_hops_and_time(graph: FalkorStore) -> None:
     no_vehicle = await shortest_paths(scanner(graph), A, B, 6, limit=10,
                                       rel_types=["EXPORTER_OF", "DRIVEN_BY"])

@@ -161,9 +161,10 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
     Without ``rel_types`` the search first runs node by node (:meth:`Scanner.reach`, which
     does not read edges) and then checks the edges of the paths it found (:meth:`Scanner.
     between`). Node-level distances are never longer than the visible ones, so a path whose
-    every edge is visible is a shortest visible path. Only when no path found that way has
-    all its edges visible (a hidden edge between visible records, or an edge outside the
-    window) does the search run again edge by edge, which reads every edge it walks.
+    every edge is visible is a shortest visible path. When a path found that way has an edge
+    the caller may not see (or outside the window) and fewer than ``limit`` paths are left,
+    the search runs again edge by edge, which reads every edge it walks: the answer is then
+    the one that search gives, as if the hidden edge had never been walked.
     """
     check_range("maxHops", max_hops, 1, MAX_HOPS)
     check_range("limit", limit, 1, MAX_PATHS)
@@ -181,10 +182,12 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
                  max_hops, super_degree)
     search = await _search(scanner, task, by_node=by_node,
                            candidates=limit * CANDIDATES if by_node else limit)
-    found = await _with_edges(scanner, where, search.chains, limit)
-    if by_node and search.chains and not found:
+    found, hidden = await _with_edges(scanner, where, search.chains, limit)
+    if by_node and hidden and len(found) < limit:
+        # An edge the node-level search walked is not visible: only the edge-by-edge search
+        # gives the answer it would have given had it never seen that edge.
         search = await _search(scanner, task, by_node=False, candidates=limit)
-        found = await _with_edges(scanner, where, search.chains, limit)
+        found, _ = await _with_edges(scanner, where, search.chains, limit)
     return await _result(scanner, source, target, found, exhaustive=search.exhaustive,
                          supers=(search.supers, super_degree))
 
@@ -298,20 +301,23 @@ _Edge = tuple[Link, str, str]
 
 
 async def _with_edges(scanner: Scanner, where: ScanFilter, chains: Sequence[tuple[str, ...]],
-                      limit: int) -> list[tuple[tuple[str, ...], list[_Edge]]]:
+                      limit: int) -> tuple[list[tuple[tuple[str, ...], list[_Edge]]], bool]:
     """Paths over ``chains`` whose every hop has a visible edge, one path per choice of
-    parallel edges, at most ``limit``: (node ids, (link, source, target) per hop)."""
+    parallel edges, at most ``limit``: (node ids, (link, source, target) per hop), and
+    whether a chain looked at had a hop without one."""
     hops = {pair for chain in chains for pair in itertools.pairwise(chain)}
     links = await scanner.between(sorted(hops), where)
     found: list[tuple[tuple[str, ...], list[_Edge]]] = []
+    hidden = False
     for chain in chains:
         choices = [[(link, *link.ends(a)) for link in links.get((a, b), ())]
                    for a, b in itertools.pairwise(chain)]
+        hidden |= not all(choices)
         for edges in itertools.product(*choices):
             found.append((chain, list(edges)))
             if len(found) >= limit:
-                return found
-    return found
+                return found, hidden
+    return found, hidden
 
 
 async def _result(scanner: Scanner, source: str, target: str,
