@@ -261,10 +261,10 @@ async def test_paths_avoid_hidden_nodes_and_edges(graph: FalkorStore) -> None:
     assert one.length == 4
 
 
-async def test_node_level_paths_answer_as_the_edge_by_edge_search(graph: FalkorStore) -> None:
-    # Without relTypes the search walks node to node and checks edges at the end; naming
-    # every type forces the edge-by-edge search. Around hidden edges between visible records
-    # (B-ADDR, A-E0..E2) both must give the same paths, the same length and exhaustiveness.
+async def test_paths_around_hidden_edges_are_the_same_with_every_type_named(
+        graph: FalkorStore) -> None:
+    # Around hidden edges between visible records (B-ADDR, A-E0..E2), a search filtered on
+    # every relationship type must answer exactly as an unfiltered one, for every pair.
     every_type = [k.type for k in REL_KINDS]
     ends = [A, B, C2, C3, ADDR, VEH, DRIVER, *HIDDEN_EDGE_CONS[:2], SMALL[0]]
     for source, target in itertools.permutations(ends, 2):

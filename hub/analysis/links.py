@@ -144,8 +144,8 @@ class Adjacency:
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """What a node-level scan found at one node: ``total`` visible neighbours (a lower bound
-    unless ``exact``), grouped by kind; the edges to them were not read."""
+    """What a neighbours-only scan found at one node: ``total`` visible neighbours through
+    visible edges (a lower bound unless ``exact``), grouped by kind."""
 
     node: str
     total: int
@@ -359,10 +359,10 @@ class Scanner:
     async def reach(self, frontier: Sequence[str], where: ScanFilter, *,
                     settle_at: int | None = None, max_statements: int | None = None,
                     budget: int | None = None) -> dict[str, Reach]:
-        """The visible neighbours of each frontier node reached through any edge, without
-        reading the edges (REACH): cheaper than :meth:`scan`, for searches that check the
-        edges of what they keep with :meth:`between`. ``where.types`` and the window's edge
-        times are not applied. Bounds and answer as :meth:`scan`."""
+        """The visible neighbours of each frontier node through visible edges, without the
+        edges (REACH): cheaper than :meth:`scan`, for searches that read the edges of what
+        they keep with :meth:`between`. Filters, bounds and answer as :meth:`scan`, counting
+        neighbours instead of links."""
         def reached(row: Row, exact: bool) -> Reach:
             return Reach(node=row["id"], total=int(row["total"]), exact=exact,
                          groups=tuple((kind, ids) for kind, ids in row["groups"]))

@@ -6,15 +6,17 @@ path. So the search is a bidirectional breadth-first search here, one filtered s
 (hub.analysis.links: every node and edge read passes ``@visible`` inside the query), always
 growing the smaller side. It stops at the first hop where the two sides meet: then every
 shortest path has its node at the forward depth in both visited sets, and the paths are
-enumerated from the parents recorded on each side. The search walks node to node; the edges
-of the paths it keeps are read and checked at the end (see :func:`shortest_paths`).
+enumerated from the parents recorded on each side. The scans list neighbours only
+(:meth:`Scanner.reach`); the edges of the paths kept are read at the end
+(:meth:`Scanner.between`), through the same filter.
 
 Bounds: each scan statement reads at most :data:`BUDGET` rows and a search sends at most
 :data:`MAX_STATEMENTS` of them; a side's frontier is cut at :data:`MAX_FRONTIER` nodes;
 reference nodes (border crossings, parties, agencies, profiles) are never walked through, only
-reached as an end; super-nodes (:data:`SUPER_DEGREE` visible links or more) are reached, so a
+reached as an end; super-nodes (:data:`SUPER_DEGREE` visible neighbours or more) are reached, so a
 path may meet there, but not walked through. When a bound cut the search, ``exhaustive`` is
-false: the paths found are real and visible, but a shorter one may exist.
+false: the paths found are real and visible, but a shorter one may exist. Each hop grows the
+side cheaper to read, estimated from the links per kind the search has seen so far.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from hub.analysis.links import (
     HUB_KINDS,
     Link,
     LinkGraph,
-    Reach,
     ScanFilter,
     Scanner,
     Window,
@@ -50,13 +51,10 @@ MAX_STATEMENTS = 10
 """Scan statements one search may send: with :data:`BUDGET`, at most 30,000 links read.
 Measured on random operator pairs of the 1M-consignment demo, 10 reads of 3,000 rows found a
 path for 87 % of pairs where 8 reads of 5,000 found 74 %: smaller reads overflow less."""
-CANDIDATES = 4
-"""Node sequences checked per path asked for, when a node-level search may find some whose
-edges are hidden."""
 DEFAULT_DEGREE = 10.0
 """Links assumed for a node of a kind the search has not read yet."""
 SUPER_DEGREE = 200
-"""A node with this many visible links (a customs broker, a big forwarder) is a super-node: a
+"""A node with this many visible neighbours (a customs broker, a big forwarder) is a super-node: a
 path may meet there, but the search does not walk through it."""
 
 
@@ -155,16 +153,8 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
                          rel_types: Sequence[str] | None = None, window: Window | None = None,
                          limit: int = 3, super_degree: int = SUPER_DEGREE) -> PathResult:
     """Up to ``limit`` (1-10) shortest paths of at most ``max_hops`` (1-6) between two visible
-    records, not walking through nodes with ``super_degree`` visible links or more.
+    records, not walking through nodes with ``super_degree`` visible neighbours or more.
     Raises LimitError, InputError, NotFoundError (hidden = absent).
-
-    Without ``rel_types`` the search first runs node by node (:meth:`Scanner.reach`, which
-    does not read edges) and then checks the edges of the paths it found (:meth:`Scanner.
-    between`). Node-level distances are never longer than the visible ones, so a path whose
-    every edge is visible is a shortest visible path. When a path found that way has an edge
-    the caller may not see (or outside the window) and fewer than ``limit`` paths are left,
-    the search runs again edge by edge, which reads every edge it walks: the answer is then
-    the one that search gives, as if the hidden edge had never been walked.
     """
     check_range("maxHops", max_hops, 1, MAX_HOPS)
     check_range("limit", limit, 1, MAX_PATHS)
@@ -177,23 +167,15 @@ async def shortest_paths(scanner: Scanner, source: str, target: str, max_hops: i
     for end in (source, target):
         if end not in ends:
             raise NotFoundError(f"no record with id {end!r} is visible to you")
-    by_node = where.types is None
     task = _Task(source, target, (ends[source]["kind"], ends[target]["kind"]), where,
                  max_hops, super_degree)
-    search = await _search(scanner, task, by_node=by_node,
-                           candidates=limit * CANDIDATES if by_node else limit)
-    found, hidden = await _with_edges(scanner, where, search.chains, limit)
-    if by_node and hidden and len(found) < limit:
-        # An edge the node-level search walked is not visible: only the edge-by-edge search
-        # gives the answer it would have given had it never seen that edge.
-        search = await _search(scanner, task, by_node=False, candidates=limit)
-        found, _ = await _with_edges(scanner, where, search.chains, limit)
+    search = await _search(scanner, task, candidates=limit)
+    found = await _with_edges(scanner, where, search.chains, limit)
     return await _result(scanner, source, target, found, exhaustive=search.exhaustive,
                          supers=(search.supers, super_degree))
 
 
-async def _search(scanner: Scanner, task: _Task, *, by_node: bool,
-                  candidates: int) -> _Search:
+async def _search(scanner: Scanner, task: _Task, *, candidates: int) -> _Search:
     """The bidirectional search; at most ``candidates`` node sequences come back."""
     scanner.sent = 0
     source, target = task.source, task.target
@@ -207,7 +189,7 @@ async def _search(scanner: Scanner, task: _Task, *, by_node: bool,
         # Grow the side that is cheaper to read: both must be read anyway until they meet.
         side = forward if degrees.cost(forward) <= degrees.cost(backward) else backward
         other = backward if side is forward else forward
-        exhaustive &= await _step(scanner, task, side, other, degrees, by_node=by_node)
+        exhaustive &= await _step(scanner, task, side, other, degrees)
         # The first hop where the sides meet: every shortest path has its node at the forward
         # depth in both visited sets, at exactly the depth each side has reached.
         meeting = sorted(n for n in side.frontier if other.dist.get(n) == other.depth)
@@ -218,7 +200,7 @@ async def _search(scanner: Scanner, task: _Task, *, by_node: bool,
 
 
 async def _step(scanner: Scanner, task: _Task, side: _Side, other: _Side,
-                degrees: _Degrees, *, by_node: bool) -> bool:
+                degrees: _Degrees) -> bool:
     """Grow ``side`` by one hop; False when a bound cut what was read. A node on the
     ``other`` side's frontier joins the new frontier even past :data:`MAX_FRONTIER`: the
     sides meet there."""
@@ -231,18 +213,11 @@ async def _step(scanner: Scanner, task: _Task, side: _Side, other: _Side,
     # except the two ends.
     where, ends, super_degree = task.where, (task.source, task.target), task.super_degree
     bounds = {"settle_at": super_degree, "max_statements": remaining, "budget": BUDGET}
-    if by_node:
-        chunks = degrees.chunks(side, BUDGET)[:remaining]
-        reads = await asyncio.gather(*(
-            scanner.reach(chunk, where, **{**bounds, "max_statements": max(
-                1, remaining // len(chunks))}) for chunk in chunks))
-        found = {node: reach for reached in reads for node, reach in reached.items()}
-    else:
-        scanned = await scanner.scan(side.frontier, where, BUDGET, **bounds)
-        found = {node: Reach(node, a.total, a.exact, tuple(
-            (kind, [neighbour]) for neighbour, kind in dict.fromkeys(
-                (link.neighbour, link.neighbour_kind) for link in a.links)))
-            for node, a in scanned.items()}
+    chunks = degrees.chunks(side, BUDGET)[:remaining]
+    reads = await asyncio.gather(*(
+        scanner.reach(chunk, where, **{**bounds, "max_statements": max(
+            1, remaining // len(chunks))}) for chunk in chunks))
+    found = {node: reach for reached in reads for node, reach in reached.items()}
     exact = True
     depth = side.depth + 1
     new: list[str] = []
@@ -301,23 +276,21 @@ _Edge = tuple[Link, str, str]
 
 
 async def _with_edges(scanner: Scanner, where: ScanFilter, chains: Sequence[tuple[str, ...]],
-                      limit: int) -> tuple[list[tuple[tuple[str, ...], list[_Edge]]], bool]:
-    """Paths over ``chains`` whose every hop has a visible edge, one path per choice of
-    parallel edges, at most ``limit``: (node ids, (link, source, target) per hop), and
-    whether a chain looked at had a hop without one."""
+                      limit: int) -> list[tuple[tuple[str, ...], list[_Edge]]]:
+    """Paths over ``chains`` with their visible edges, one path per choice of parallel edges,
+    at most ``limit``: (node ids, (link, source, target) per hop). A chain with a hop whose
+    edge stopped being visible since the search read it is left out."""
     hops = {pair for chain in chains for pair in itertools.pairwise(chain)}
     links = await scanner.between(sorted(hops), where)
     found: list[tuple[tuple[str, ...], list[_Edge]]] = []
-    hidden = False
     for chain in chains:
         choices = [[(link, *link.ends(a)) for link in links.get((a, b), ())]
                    for a, b in itertools.pairwise(chain)]
-        hidden |= not all(choices)
         for edges in itertools.product(*choices):
             found.append((chain, list(edges)))
             if len(found) >= limit:
-                return found, hidden
-    return found, hidden
+                return found
+    return found
 
 
 async def _result(scanner: Scanner, source: str, target: str,
@@ -332,7 +305,7 @@ async def _result(scanner: Scanner, source: str, target: str,
             edges.setdefault(link.edge, (link, a, b))
     notes: tuple[str, ...] = ()
     if supers[0]:
-        notes += (f"{supers[0]} super-node(s) with {supers[1]} or more visible links were "
+        notes += (f"{supers[0]} super-node(s) with {supers[1]} or more visible neighbours were "
                   "reached but not walked through",)
     if not exhaustive:
         notes += ("the search was bounded (super-nodes, a very wide frontier): a shorter path "

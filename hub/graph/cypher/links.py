@@ -117,22 +117,24 @@ NEIGHBOURS = statement(
 
 REACH = statement(
     "links.reach",
-    # The node-level form of NEIGHBOURS for searches: one row per visible frontier node with
-    # the visible neighbours ($q.kinds, $q.admit, node dates as NEIGHBOURS) it reaches through
-    # at least one edge, up to the budget over the whole frontier, and how many. Neighbours
-    # come grouped by kind, [kind, [id, ...]], so a kind travels once per group. The edges are
-    # not read: on FalkorDB an untyped pattern whose edge is named costs about seven times one
-    # whose edge is not, because the edge must be looked up among every relationship type. A
-    # search that uses this answer checks the edges of what it keeps with BETWEEN, whose
-    # every edge passes @visible; distances through these neighbours are lower bounds.
+    # The neighbours-only form of NEIGHBOURS for searches: one row per visible frontier node
+    # with the visible neighbours it reaches through at least one visible edge (filters as
+    # NEIGHBOURS: $q.types, $q.kinds, $q.admit, node and edge dates), up to the budget over
+    # the whole frontier, and how many. Neighbours come grouped by kind, [kind, [id, ...]], so
+    # a kind travels once per group; no edge is listed, ordered or projected, which is what
+    # makes it cheaper than NEIGHBOURS. The node tests come first: on FalkorDB reading an
+    # untyped edge costs several times reading its end node, and a WHERE stops at the first
+    # false term.
     """
     UNWIND $frontier AS fid
     MATCH (f:Entity {id: fid})
     WITH f
     WHERE @visible(f)
-    MATCH (f)--(m)
+    MATCH (f)-[r]-(m)
     WHERE ($q.kinds IS NULL OR m.kind IN $q.kinds OR m.id IN $q.admit) AND @visible(m)
       AND (m.id IN $q.admit OR """ + within(_time(NODE_TIME, "m")) + """)
+      AND ($q.types IS NULL OR type(r) IN $q.types) AND @visible(r)
+      AND """ + within(_time(EDGE_TIME, "r")) + """
     WITH DISTINCT f, m LIMIT $budget
     WITH f, m.kind AS kind, collect(m.id) AS ids, count(m) AS n
     RETURN f.id AS id, sum(n) AS total, collect([kind, ids]) AS groups
