@@ -19,7 +19,9 @@ from hub.graph.store import GraphStore
 from hub.model import (
     ANY,
     NODE_KIND_BY_LABEL,
+    NODE_KINDS,
     REL_KIND_BY_TYPE,
+    REL_KINDS,
     EdgeRecord,
     NodeKind,
     NodeRecord,
@@ -88,12 +90,17 @@ def _rev(props: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+# Each kind's fields as a set, built once rather than for every record checked.
+_FIELD_SETS: dict[str, frozenset[str]] = {
+    **{kind.label: frozenset(kind.fields) for kind in NODE_KINDS},
+    **{kind.type: frozenset(kind.fields) for kind in REL_KINDS},
+}
+
+
 def _check_unknown(record: Record, kind_name: str, fields: tuple[str, ...]) -> None:
-    unknown = record.props.keys() - set(fields)
-    if unknown:
-        raise InputError(
-            f"{_where(record)}: unknown fields {sorted(unknown)}; {kind_name} has {fields}"
-        )
+    if not _FIELD_SETS[kind_name].issuperset(record.props):
+        unknown = sorted(record.props.keys() - set(fields))
+        raise InputError(f"{_where(record)}: unknown fields {unknown}; {kind_name} has {fields}")
 
 
 def _node_kind(record: NodeRecord) -> NodeKind:

@@ -246,17 +246,16 @@ class IngestRun:
         batch, pending = self._batch, self._pending
         for record in records:
             record_id = record.id  # an edge's id is a hash, computed on each access
-            fields = frozenset(record.props)
             known = self._seen.get(record_id)
             if known is None:
-                self._seen[record_id] = self._fields(fields)
+                self._seen[record_id] = self._fields(frozenset(record.props))
                 pending[record_id] = len(batch)
                 batch.append(record)
                 continue
-            extra = fields - known
-            if not extra:
+            if known.issuperset(record.props):
                 self.report.unchanged += 1
                 continue
+            extra = record.props.keys() - known
             self._seen[record_id] = self._fields(known | extra)
             added = {k: record.props[k] for k in extra}
             index = pending.get(record_id)
