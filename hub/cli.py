@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -40,7 +40,7 @@ def _fail(exc: HubError) -> None:
     raise typer.Exit(code=2)
 
 
-def _run(job: Callable[[], Awaitable[T]]) -> T:
+def _run(job: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run an async job, turning HubErrors into a clear message and exit code 2."""
     try:
         return asyncio.run(job())
