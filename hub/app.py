@@ -275,8 +275,8 @@ def create_app(
         assert services.store is not None  # set at start-up
         assert services.audit is not None
         return await handle_ingest(request, request.scope["hub.principal"], services.store,
-                                   services.policy, services.audit, settings.data_dir,
-                                   settings.ingest_max_bytes,
+                                   services.policy, services.audit, data_dir=settings.data_dir,
+                                   max_bytes=settings.ingest_max_bytes,
                                    patterns=patterns if settings.patterns_on_ingest else None)
 
     routes = [

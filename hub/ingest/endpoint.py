@@ -45,11 +45,10 @@ def _error(exc: HubError, status: int) -> JSONResponse:
 
 
 async def handle_ingest(request: Request, principal: Principal, store: GraphStore,
-                        policy: PolicyEngine, audit: AuditTrail, data_dir: Path,
-                        max_bytes: int, *,
-                        patterns: PatternRunner | None = None) -> JSONResponse:
-    """Authorise, spool the body (bounded), ingest it, queue the pattern rules (if given) and
-    answer with the report."""
+                        policy: PolicyEngine, audit: AuditTrail, *, data_dir: Path,
+                        max_bytes: int, patterns: PatternRunner | None = None) -> JSONResponse:
+    """Authorise, spool the body (at most ``max_bytes``), ingest it (rejected records go under
+    ``data_dir``), queue the pattern rules (if given) and answer with the report."""
     from connectors import connector as make_connector
 
     name = request.path_params["connector"]
