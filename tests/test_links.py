@@ -237,6 +237,22 @@ async def test_a_super_node_costs_the_budget_and_gives_a_lower_bound(graph: Falk
     assert not split[A].exact
 
 
+async def test_typed_reach_answers_as_the_untyped_one(graph: FalkorStore) -> None:
+    # A read of one kind names the relationship types that kind can have; it must find what
+    # the untyped read finds, hidden edges (B-ADDR, A-E0..E2) and hidden nodes left out alike.
+    records = path_graph()
+    kinds = {r.id: r.label for r in records if isinstance(r, NodeRecord)}
+    where = ScanFilter()
+    for kind in sorted(set(kinds.values()) | set(statements.REACH_BY_KIND)):
+        ids = [i for i, k in kinds.items() if k == kind] or [stable_id(kind, "absent")]
+        typed = await scanner(graph).reach(ids, where, kind=kind)
+        untyped = await scanner(graph).reach(ids, where)
+        assert {n: sorted((k, sorted(i)) for k, i in r.groups) for n, r in typed.items()} == {
+            n: sorted((k, sorted(i)) for k, i in r.groups) for n, r in untyped.items()}, kind
+    hidden_edge = (await scanner(graph).reach([ADDR], where, kind="Address"))[ADDR]
+    assert [i for _, ids in hidden_edge.groups for i in ids] == [A]  # B's edge is hidden
+
+
 # ---- paths ---------------------------------------------------------------------------------------
 
 async def test_paths_avoid_hidden_nodes_and_edges(graph: FalkorStore) -> None:
@@ -597,7 +613,8 @@ def test_visible_because_follows_the_filter_rules() -> None:
 PLAN_PARAMS: dict[str, dict[str, Any]] = {
     "links.neighbours": {"frontier": ["x"], "q": ScanFilter().params(), "k": 5, "budget": 10},
     "links.nodes": {"ids": ["x"]},
-    "links.reach": {"frontier": ["x"], "q": ScanFilter().params(), "budget": 10},
+    **{s.name: {"frontier": ["x"], "q": ScanFilter().params(), "budget": 10}
+       for s in (statements.REACH, *statements.REACH_BY_KIND.values())},
     "links.between": {"pairs": [["a", "b"]], "q": ScanFilter().params()},
     "links.identifiers": {"ids": ["x"], "budget": 10},
     "links.item_operators": {"items": ["x"], "budget": 10},
@@ -609,8 +626,8 @@ PLAN_PARAMS: dict[str, dict[str, Any]] = {
 
 
 @pytest.mark.parametrize("statement", [s for s in (
-    statements.NEIGHBOURS, statements.REACH, statements.BETWEEN, statements.NODES,
-    statements.IDENTIFIERS,
+    statements.NEIGHBOURS, statements.REACH, *statements.REACH_BY_KIND.values(),
+    statements.BETWEEN, statements.NODES, statements.IDENTIFIERS,
     statements.ITEM_OPERATORS,
     statements.TIMELINE_SELF, statements.TIMELINE)], ids=lambda s: s.name)
 async def test_link_statements_start_from_the_id_index(store: FalkorStore,

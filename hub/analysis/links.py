@@ -20,7 +20,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from hub.errors import InputError, LimitError
-from hub.graph.cypher.links import BETWEEN, EDGE_FIELDS, NEIGHBOURS, NODES, REACH
+from hub.graph.cypher.links import (
+    BETWEEN,
+    EDGE_FIELDS,
+    NEIGHBOURS,
+    NODES,
+    REACH,
+    REACH_BY_KIND,
+)
 from hub.graph.statements import Statement
 from hub.graph.store import GraphStore, Row
 from hub.model import NODE_KIND_BY_LABEL, NODE_KINDS, REL_KIND_BY_TYPE
@@ -307,6 +314,8 @@ class Scanner:
         self.max_statements = max_statements
         self.sent = 0
         """Scan statements sent so far (a search bounds its total work with it)."""
+        self.read = 0
+        """Rows those statements read."""
 
     async def bounded(self, statement: Statement, keys: Sequence[str], key_param: str,
                       params: Mapping[str, Any],
@@ -357,17 +366,20 @@ class Scanner:
                                    max_statements=max_statements, budget=budget)
 
     async def reach(self, frontier: Sequence[str], where: ScanFilter, *,
-                    settle_at: int | None = None, max_statements: int | None = None,
+                    kind: str | None = None, settle_at: int | None = None,
+                    max_statements: int | None = None,
                     budget: int | None = None) -> dict[str, Reach]:
         """The visible neighbours of each frontier node through visible edges, without the
         edges (REACH): cheaper than :meth:`scan`, for searches that read the edges of what
         they keep with :meth:`between`. Filters, bounds and answer as :meth:`scan`, counting
-        neighbours instead of links."""
+        neighbours instead of links. ``kind``: every frontier node is of that kind, and the
+        read names the relationship types it can have when they are few (REACH_BY_KIND)."""
         def reached(row: Row, exact: bool) -> Reach:
             return Reach(node=row["id"], total=int(row["total"]), exact=exact,
                          groups=tuple((kind, ids) for kind, ids in row["groups"]))
 
-        return await self._bounded(REACH, {"q": where.params()}, frontier, reached, Reach,
+        statement = REACH_BY_KIND.get(kind or "", REACH)
+        return await self._bounded(statement, {"q": where.params()}, frontier, reached, Reach,
                                    settle_at=settle_at, max_statements=max_statements,
                                    budget=budget)
 
@@ -388,7 +400,9 @@ class Scanner:
             sent += 1
             self.sent += 1
             rows = await self.store.run(statement, {**params, "frontier": chunk})
-            saturated = sum(int(row["total"]) for row in rows) >= budget
+            read_rows = sum(int(row["total"]) for row in rows)
+            self.read += read_rows
+            saturated = read_rows >= budget
             settled = {row["id"] for row in rows if settle_at is not None
                        and int(row["total"]) >= settle_at} if saturated else set()
             rest = [node for node in chunk if node not in settled]

@@ -13,7 +13,8 @@ so :func:`within` tests both forms against bounds computed in Python (``$q.since
 """
 
 
-from hub.graph.statements import statement
+from hub.graph.statements import Statement, statement
+from hub.model import ANY, NODE_KINDS, REL_KINDS
 
 EDGE_TIME = "coalesce(%s.at, %s.since)"
 """The time of an edge: when a consignment crossed, since when a party recognises AEOs."""
@@ -115,22 +116,12 @@ NEIGHBOURS = statement(
     """,
 )
 
-REACH = statement(
-    "links.reach",
-    # The neighbours-only form of NEIGHBOURS for searches: one row per visible frontier node
-    # with the visible neighbours it reaches through at least one visible edge (filters as
-    # NEIGHBOURS: $q.types, $q.kinds, $q.admit, node and edge dates), up to the budget over
-    # the whole frontier, and how many. Neighbours come grouped by kind, [kind, [id, ...]], so
-    # a kind travels once per group; no edge is listed, ordered or projected, which is what
-    # makes it cheaper than NEIGHBOURS. The node tests come first: on FalkorDB reading an
-    # untyped edge costs several times reading its end node, and a WHERE stops at the first
-    # false term.
-    """
+_REACH = """
     UNWIND $frontier AS fid
     MATCH (f:Entity {id: fid})
     WITH f
     WHERE @visible(f)
-    MATCH (f)-[r]-(m)
+    MATCH %(pattern)s
     WHERE ($q.kinds IS NULL OR m.kind IN $q.kinds OR m.id IN $q.admit) AND @visible(m)
       AND (m.id IN $q.admit OR """ + within(_time(NODE_TIME, "m")) + """)
       AND ($q.types IS NULL OR type(r) IN $q.types) AND @visible(r)
@@ -138,8 +129,37 @@ REACH = statement(
     WITH DISTINCT f, m LIMIT $budget
     WITH f, m.kind AS kind, collect(m.id) AS ids, count(m) AS n
     RETURN f.id AS id, sum(n) AS total, collect([kind, ids]) AS groups
-    """,
-)
+"""
+# The neighbours-only form of NEIGHBOURS for searches: one row per visible frontier node with
+# the visible neighbours it reaches through at least one visible edge (filters as NEIGHBOURS:
+# $q.types, $q.kinds, $q.admit, node and edge dates), up to the budget over the whole
+# frontier, and how many. Neighbours come grouped by kind, [kind, [id, ...]], so a kind
+# travels once per group; no edge is listed, ordered or projected, which is what makes it
+# cheaper than NEIGHBOURS. The node tests come first: on FalkorDB reading an untyped edge
+# costs several times reading its end node, and a WHERE stops at the first false term.
+
+REACH = statement("links.reach", _REACH % {"pattern": "(f)-[r]-(m)"})
+
+TYPED_REACH_MAX = 6
+"""Relationship types up to which naming them beats an untyped pattern. FalkorDB finds the
+edges between two nodes of an untyped pattern by looking in every relationship type; naming
+a few is cheaper (a vehicle's 4 types: 2.5 times), naming a dozen is dearer."""
+
+
+def _types_of(kind: str) -> tuple[str, ...]:
+    """The relationship types the model lets a node of ``kind`` take part in, either end."""
+    return tuple(rel.type for rel in REL_KINDS
+                 if any(kind in ends or ends == ANY for ends in (rel.sources, rel.targets)))
+
+
+REACH_BY_KIND: dict[str, Statement] = {
+    kind.label: statement("links.reach.%s" % kind.label, _REACH % {
+        "pattern": "(f)-[r:%s]-(m)" % "|".join(_types_of(kind.label))})
+    for kind in NODE_KINDS if len(_types_of(kind.label)) <= TYPED_REACH_MAX
+}
+"""REACH for a frontier of one kind that takes part in few relationship types (a vehicle, a
+driver, an address): the pattern names them. The writer only stores edges the model allows,
+so no edge of another type can be missed."""
 
 BETWEEN = statement(
     "links.between",
