@@ -260,10 +260,12 @@ class EdgeRecord:
     provenance: Provenance
     props: Mapping[str, Any] = field(default_factory=dict)
     discriminator: tuple[object, ...] = ()
+    id: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def id(self) -> str:
-        return edge_id(self.type, self.source_id, self.target_id, *self.discriminator)
+    def __post_init__(self) -> None:
+        # Hashed once: validation, the writer's rows and change counting all ask for it.
+        object.__setattr__(self, "id", edge_id(self.type, self.source_id, self.target_id,
+                                               *self.discriminator))
 
 
 Record = NodeRecord | EdgeRecord
