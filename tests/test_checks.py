@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from hub.analysis.risk.scoring import LPCO_SIGNALS, lpco_problems
+from hub.analysis.risk.sources import EvidenceReader
 from hub.checks.aeo import effective_status, priority_passage, status_on, with_entry
 from hub.checks.aeo_changes import sync_aeo_history
-from hub.checks.lpco import LpcoRules, lpco_signals
+from hub.checks.lpco import lpco_signals
+from hub.checks.lpco_rules import LpcoRules
 from hub.checks.signals import SignalKind
 from hub.graph.falkor import FalkorStore
 from hub.graph.reader import GraphReader
@@ -67,6 +70,7 @@ class Case:
     holder: str = EXP
     uses: tuple[tuple[str, str, float], ...] = ()  # (declared_at, direction, quantity)
     same_as: bool = False
+    declarant: str | None = None
 
 
 BASE_LPCO = {"lpco_type": "phyto_certificate", "number": "RS/PC/2026/000001",
@@ -106,7 +110,19 @@ CASES = (
     Case("licence used often but within quantity", (),
          lpco={"lpco_type": "import_licence", "quantity": 200_000},
          uses=tuple((f"2026-03-{d:02d}T08:00:00Z", "export", 10_000.0) for d in range(1, 10))),
+    Case("recorded expired since a day after the declaration", (),
+         lpco={"valid_until": None, "status": "expired", "status_changed_at": "2026-03-20"}),
+    Case("two shipments, one declared on each side of the border",
+         (SignalKind.LPCO_QUANTITY_EXCEEDED,),
+         lpco={"lpco_type": "import_licence", "quantity": 30_000},
+         uses=(("2026-03-13T08:00:00Z", "import", 15_000.0),)),
+    Case("the other side's declaration of this shipment draws nothing more", (),
+         lpco={"lpco_type": "import_licence", "quantity": 30_000},
+         uses=(("2026-03-01T08:00:00Z", "export", 10_000.0),
+               ("2026-03-13T20:00:00Z", "import", 18_000.0))),
     Case("issued to another operator", (SignalKind.LPCO_OTHER_HOLDER,), holder=OTHER),
+    Case("issued to the consignment's broker, not to a trader", (SignalKind.LPCO_OTHER_HOLDER,),
+         holder=OTHER, declarant=OTHER),
     Case("issued to the same operator under another record", (), holder=TWIN, same_as=True),
     Case("several problems at once",
          (SignalKind.LPCO_EXPIRED, SignalKind.LPCO_HS_NOT_COVERED, SignalKind.LPCO_OTHER_HOLDER),
@@ -131,6 +147,8 @@ def scenario(case: Case, lpco_sharing: Sharing = WIDE) -> list[Record]:
     ]
     if case.same_as:
         records.append(edge("SAME_AS", EXP, TWIN, {"score": 0.97, "status": "confirmed"}))
+    if case.declarant:
+        records.append(edge("DECLARANT_OF", case.declarant, CONS))
     for n, (at, direction, quantity) in enumerate(case.uses):
         use = stable_id("Consignment", "test", f"U-{n}")
         records += [node("Consignment", use, {"reference": f"U-{n}", "declared_at": at,
@@ -149,6 +167,12 @@ async def test_each_lpco_problem_becomes_a_signal(store: FalkorStore, case: Case
     # A caller who may see everything involved gets the same signals through the filter.
     caller = await lpco_signals(reader_for(store, "RS-CUS"), [CONS])
     assert caller == system
+    # The risk scorer judges the document with the same rules: the kinds it weighs itself.
+    vis = POLICY.visibility(principal("RS-CUS", Role.ANALYST))
+    [evidence] = await EvidenceReader.for_caller(store, vis).gather([CONS])
+    judged = [key for doc in evidence.lpcos.values() for key in lpco_problems(evidence, doc)]
+    assert sorted(judged) == sorted(LPCO_SIGNALS[s.kind] for s in system
+                                    if s.kind in LPCO_SIGNALS)
 
 
 async def test_signals_name_the_problem_and_the_records(store: FalkorStore) -> None:

@@ -20,8 +20,6 @@ from hub.analysis.risk.evidence import (
     ConsignmentFacts,
     ControlFact,
     Evidence,
-    LpcoFacts,
-    LpcoUse,
     OperatorFacts,
 )
 from hub.analysis.risk.features import FEATURES, Reference, vector
@@ -32,6 +30,8 @@ from hub.analysis.risk.scorer import score_all, score_for_caller
 from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds, score
 from hub.api.context import RequestContext
 from hub.api.schema import build_schema
+from hub.checks.lpco_rules import Document, Use
+from hub.checks.signals import epoch_ms
 from hub.cli import app
 from hub.errors import ConfigError, InputError
 from hub.graph.embedded import EmbeddedFalkor
@@ -251,9 +251,10 @@ def test_facts_dated_after_the_declaration_never_count() -> None:
     later_control = ControlFact("control:k", "consignment:other", "2025-06-12T08:00:00Z",
                                 "seizure")
     operator = OperatorFacts("operator:i", "RS", "2024-03-01", (aeo,), (later_control,))
-    lpco = LpcoFacts("lpco:l", "IL/1", "import_licence", "revoked", "2025-06-20", ("0808",),
-                     1000.0, ("operator:i",), (LpcoUse("consignment:d", c.declared_at, 10.0),),
-                     status_changed_at="2025-08-01")
+    lpco = Document("lpco:l", "IL/1", "import_licence", "revoked", status_changed_at="2025-08-01",
+                    valid_until="2025-06-20", hs_codes=("0808",), quantity=1000.0,
+                    holders=("operator:i",),
+                    uses=(Use("consignment:d", epoch_ms(c.declared_at), "import", 10.0),))
 
     def link(aid: str, **props: Any) -> AlertLink:
         fact = AlertFact(aid, "t", "high", None, props.pop("status", "active"), "2025-01-01",

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from hub.checks.lpco_rules import Document
 from hub.model import CEFTA_PARTIES
 
 ROLES: tuple[str, ...] = ("exporter", "importer", "declarant", "carrier")
@@ -166,54 +167,6 @@ class OperatorFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class LpcoUse:
-    """One consignment presenting a document, with the quantity it drew on the document."""
-
-    consignment_id: str
-    declared_at: str | None
-    quantity: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class LpcoFacts:
-    """A licence, permit, certificate or other document presented with consignments.
-
-    ``holders`` are the operators it was issued to and the operators linked to them by a
-    SAME_AS link that was not rejected (the same company recorded by another customs)."""
-
-    id: str
-    number: str | None
-    lpco_type: str | None
-    status: str | None
-    valid_until: str | None
-    hs_codes: tuple[str, ...]
-    quantity: float | None
-    holders: tuple[str, ...] = ()
-    uses: tuple[LpcoUse, ...] = ()
-    status_changed_at: str | None = None
-
-    def status_on(self, day: str) -> str | None:
-        """``revoked`` or ``suspended`` if that had taken effect by ``day``, else None.
-
-        A stored ``expired`` is the state as of today and says nothing about a past day: expiry
-        is judged from ``valid_until`` instead."""
-        status = (self.status or "").lower()
-        if status not in {"revoked", "suspended"}:
-            return None
-        if self.status_changed_at is not None and self.status_changed_at[:10] > day:
-            return None
-        return status
-
-    def uses_until(self, declared_at: str | None, consignment_id: str) -> tuple[LpcoUse, ...]:
-        """Uses up to and including this consignment's (ties on time count as earlier)."""
-        if declared_at is None:
-            return tuple(u for u in self.uses if u.consignment_id == consignment_id)
-        return tuple(u for u in self.uses
-                     if u.consignment_id == consignment_id
-                     or (u.declared_at is not None and u.declared_at <= declared_at))
-
-
-@dataclass(frozen=True, slots=True)
 class AlertFact:
     """An alert the scorer may count (the source already applied the caller's visibility)."""
 
@@ -350,7 +303,9 @@ class Evidence:
 
     consignment: ConsignmentFacts
     operators: Mapping[str, OperatorFacts] = field(default_factory=dict)
-    lpcos: Mapping[str, LpcoFacts] = field(default_factory=dict)
+    lpcos: Mapping[str, Document] = field(default_factory=dict)
+    """The documents the consignment presents, as the LPCO rules (hub.checks.lpco_rules) read
+    them: the ``lpco`` factor and the document features judge them with those rules."""
     alerts: tuple[AlertLink, ...] = ()
     signals: tuple[SignalLink, ...] = ()
 

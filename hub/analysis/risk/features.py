@@ -30,9 +30,10 @@ exporter_foreign      exporter registered outside the declaring party / the CEFT
 exporter_non_cefta
 exporter_co_located   other operators at the exporter's address / sharing its phone or
 exporter_co_reachable e-mail (structure of the register, no outcome)
-lpco_expired ...      document problems known at the declaration: expired, revoked or suspended
-lpco_revoked          by then, HS not covered, quantity exceeded by the uses so far, issued to
-lpco_hs_mismatch      another operator; earlier presentations of the same document
+lpco_expired ...      document problems known at the declaration, by the LPCO rules the checks
+lpco_revoked          use: expired, revoked or suspended by then, HS not covered, quantity
+lpco_hs_mismatch      exceeded by the shipments so far, issued to neither trader; earlier
+                      presentations of the same document
 lpco_quantity
 lpco_other_holder
 lpco_prior_uses
@@ -53,7 +54,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hub.analysis.risk.evidence import Evidence, is_foreign, is_non_cefta
+from hub.analysis.risk.evidence import Evidence, epoch_ms, is_foreign, is_non_cefta
 from hub.analysis.risk.profiles import Profile
 from hub.analysis.risk.scoring import lpco_problems, score
 
@@ -148,11 +149,12 @@ def vector(e: Evidence, profiles: Sequence[Profile], reference: Reference) -> li
                        if o in e.operators))
     problems: Counter[str] = Counter()
     prior_uses = 0
+    at = epoch_ms(c.declared_at) if c.lpcos else None
     for lpco_id in c.lpcos:
         lpco = e.lpcos.get(lpco_id)
         if lpco is not None:
             problems.update(lpco_problems(e, lpco))
-            prior_uses += len(lpco.uses_until(c.declared_at, c.id)) - 1
+            prior_uses += lpco.prior_uses(at, c.id)
     exporter = exporters[0] if exporters else None
     values = {
         "rules_score": rules.score,

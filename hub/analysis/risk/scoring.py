@@ -17,10 +17,11 @@ control_history    per operator (exporter, importer; declarant and carrier at ha
                    and at least 3 clean controls, -5
 aeo                per operator: a valid AEO on the declaration day -15 (exporter, importer)
                    or -7.5 (declarant, carrier); one suspended or revoked by then +20
-lpco               per document: revoked +30 or suspended +20 (by the declaration day),
-                   expired (validity ended before it) +20, HS not covered +15, quantity
-                   exceeded by the uses so far +20, issued to none of the consignment's
-                   operators (nor the same company under another record) +10
+lpco               per document, by the LPCO rules (hub.checks.lpco_rules, shared with the
+                   checks): revoked +30 or suspended +20 (by the declaration day), expired
+                   (validity ended before it) +20, HS not covered +15, quantity exceeded by
+                   the shipments so far +20, issued to neither the exporter nor the importer
+                   (nor the same company under another record) +10
 signal             per open risk signal a check stored (hub.checks) about the consignment or
                    one of its parties or documents, by severity: high +25, medium +15, low +5
 =================  ==========================================================================
@@ -47,8 +48,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hub.analysis.risk.evidence import AlertLink, Evidence, LpcoFacts, SignalLink
+from hub.analysis.risk.evidence import AlertLink, Evidence, SignalLink, epoch_ms
 from hub.analysis.risk.profiles import Profile, match
+from hub.checks import lpco_rules
+from hub.checks.lpco_rules import Document, Presentation
 
 
 class Channel(StrEnum):
@@ -94,6 +97,8 @@ LPCO_SIGNALS = {"lpco_expired": "expired", "lpco_revoked": "revoked",
                 "lpco_quantity_exceeded": "quantity_exceeded",
                 "lpco_other_holder": "other_holder"}
 """Signal kinds whose concern is the ``lpco`` factor's (kind -> its problem key)."""
+HOLDER_ROLES = ("exporter", "importer")
+"""The operators a document must be issued to (see hub.checks.lpco_rules: the traders)."""
 AEO_SIGNALS = frozenset({"aeo_suspended", "aeo_revoked"})
 """Signal kinds whose concern is the ``aeo`` factor's withdrawal."""
 AFTER_THE_FACT = frozenset({"seed_missing_entry"})
@@ -188,34 +193,25 @@ def _operators(evidence: Evidence, day: str, concerns: dict[Concern, int],
     return out
 
 
-def lpco_problems(evidence: Evidence, lpco: LpcoFacts) -> list[str]:
-    """What is wrong with a document presented with the consignment, as problem keys."""
+def lpco_problems(evidence: Evidence, lpco: Document) -> list[str]:
+    """What is wrong with a document presented with the consignment, as the problem keys of
+    :data:`LPCO_WEIGHTS`: the LPCO rules (:func:`hub.checks.lpco_rules.problems`, their one
+    home) as of the declaration, keeping the kinds this factor judges (not yet valid and
+    overused are left to the checks' stored signals, which count as ``signal``)."""
     c = evidence.consignment
-    day = c.day or ""
-    problems: list[str] = []
-    status = lpco.status_on(day)
-    if status is not None:
-        problems.append(status)
-    if lpco.valid_until is not None and day and lpco.valid_until[:10] < day:
-        problems.append("expired")
-    if lpco.hs_codes and c.hs_codes and not any(
-            code.startswith(covered) or covered.startswith(code)
-            for code in c.hs_codes for covered in lpco.hs_codes):
-        problems.append("hs_not_covered")
-    if lpco.quantity is not None:
-        used = sum(u.quantity or 0.0 for u in lpco.uses_until(c.declared_at, c.id))
-        if used > lpco.quantity * 1.0001:
-            problems.append("quantity_exceeded")
-    if lpco.holders and not set(lpco.holders) & {op for _, op in c.parties}:
-        problems.append("other_holder")
-    return problems
+    at = epoch_ms(c.declared_at)
+    own = lpco.use_of(c.id)
+    presentation = Presentation(c.id, at, c.direction, c.hs_codes,
+                                c.operators(HOLDER_ROLES), own.quantity if own else None)
+    return [key for signal in lpco_rules.problems(presentation, lpco)
+            if (key := LPCO_SIGNALS.get(signal.kind)) is not None]
 
 
 _LPCO_TEXT = {
     "revoked": "is revoked", "suspended": "is suspended", "expired": "had expired",
     "hs_not_covered": "does not cover the declared HS codes",
-    "quantity_exceeded": "quantity is exceeded by the uses so far",
-    "other_holder": "was issued to none of the consignment's operators",
+    "quantity_exceeded": "quantity is exceeded by the shipments so far",
+    "other_holder": "was issued to none of the consignment's traders (exporter, importer)",
 }
 
 
@@ -229,7 +225,8 @@ def _lpcos(evidence: Evidence, concerns: dict[Concern, int], start: int) -> list
             continue
         name = f"{lpco.lpco_type or 'document'} {lpco.number or lpco_id}"
         for problem in lpco_problems(evidence, lpco):
-            ids = (lpco_id, *lpco.holders) if problem == "other_holder" else (lpco_id,)
+            ids = ((lpco_id, *sorted(set(lpco.holders) | set(lpco.same_as)))
+                   if problem == "other_holder" else (lpco_id,))
             concerns["lpco", problem, lpco_id] = start + len(out)
             out.append(Contribution("lpco", LPCO_WEIGHTS[problem],
                                     f"{name} {_LPCO_TEXT[problem]}", ids))

@@ -34,14 +34,14 @@ from hub.analysis.risk.evidence import (
     ConsignmentFacts,
     ControlFact,
     Evidence,
-    LpcoFacts,
-    LpcoUse,
     OperatorFacts,
     SignalFact,
     SignalLink,
     epoch_ms,
 )
 from hub.analysis.risk.profiles import Profile, profile_from_row
+from hub.checks.lpco import document_from_row
+from hub.checks.lpco_rules import Document
 from hub.graph.cypher import risk as cypher
 from hub.graph.statements import Statement
 from hub.graph.store import GraphStore, Row
@@ -107,17 +107,6 @@ def operator_facts(row: Mapping[str, Any]) -> OperatorFacts:
                          co_reachable=int(row.get("co_reachable") or 0))
 
 
-def lpco_facts(row: Mapping[str, Any]) -> LpcoFacts:
-    uses = {c: LpcoUse(c, at, _float(q)) for c, at, q in row.get("uses") or ()}
-    return LpcoFacts(id=row["id"], number=row.get("number"), lpco_type=row.get("lpco_type"),
-                     status=row.get("status"), valid_until=row.get("valid_until"),
-                     hs_codes=_strings(row.get("hs_codes")), quantity=_float(row.get("quantity")),
-                     holders=tuple(sorted(set(_strings(row.get("holders")))
-                                          | set(_strings(row.get("same_as"))))),
-                     uses=tuple(uses[k] for k in sorted(uses)),
-                     status_changed_at=row.get("status_changed_at"))
-
-
 def alert_fact(row: Mapping[str, Any]) -> AlertFact:
     return AlertFact(id=row["id"], title=row.get("title"), priority=row.get("priority"),
                      risk_type=row.get("risk_type"), status=row.get("status"),
@@ -176,7 +165,7 @@ class EvidenceReader:
         self._params = dict(params)
         self._system = system
         self._operators: dict[str, OperatorFacts] = {}
-        self._lpcos: dict[str, LpcoFacts] = {}
+        self._lpcos: dict[str, Document] = {}
         self._alert_index: dict[str, list[_Placed]] | None = None
         self._signal_index: dict[str, list[tuple[SignalFact, str]]] | None = None
 
@@ -227,7 +216,7 @@ class EvidenceReader:
         for chunk in _chunks(missing):
             rows = await self._run(cypher.LPCOS, cypher.LPCOS_SYSTEM, {"ids": chunk})
             for row in rows:
-                facts = lpco_facts(row["l"])
+                facts = document_from_row(row["l"])  # as the LPCO checks read theirs
                 self._lpcos[facts.id] = facts
 
     async def prepare(self) -> None:

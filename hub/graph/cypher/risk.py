@@ -94,16 +94,18 @@ LPCOS, LPCOS_SYSTEM = _twins("lpcos", """
     UNWIND $ids AS wanted
     MATCH (l:Lpco {id: wanted})
     WHERE @visible(l)
-    RETURN l {.id, .number, .lpco_type, .status, .status_changed_at, .valid_until, .hs_codes,
-              .quantity,
+    RETURN l {.id, .number, .lpco_type, .status, .status_changed_at, .issued_at, .valid_until,
+              .hs_codes, .quantity, .quantity_unit,
               holders: [(l)-[r1:ISSUED_TO]->(o:Operator)
                         WHERE @visible(r1) AND @visible(o) | o.id],
               same_as: [(l)-[r3:ISSUED_TO]->(o2:Operator)-[s:SAME_AS]-(o3:Operator)
                         WHERE coalesce(s.status, '') <> 'rejected' AND @visible(r3)
                           AND @visible(o2) AND @visible(s) AND @visible(o3) | o3.id],
               uses: [(c:Consignment)-[r2:COVERED_BY]->(l) WHERE @visible(r2) AND @visible(c)
-                     | [c.id, c.declared_at, r2.quantity]]} AS l
+                     | [c.id, c.declared_at, c.direction, r2.quantity]]} AS l
     """)
+"""A document with what the LPCO rules (hub.checks.lpco_rules) read: its holders (and their
+SAME_AS twins) and every consignment presenting it (when, which direction, how much)."""
 
 NEIGHBOURS, NEIGHBOURS_SYSTEM = _twins("neighbours", """
     UNWIND $ids AS wanted
