@@ -16,6 +16,7 @@ from hub.errors import HubError
 from hub.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from hub.graph.store import GraphStore
     from hub.policy.engine import PolicyEngine
 
 app = typer.Typer(
@@ -216,6 +217,7 @@ def ingest(
     summary says so, and `hub risk patterns` raises them later)."""
     from connectors import connector as pick_connector
     from hub.analysis.risk.schedule import PatternRunner
+    from hub.checks.lpco_runs import DocumentTap
     from hub.graph.connect import open_store
     from hub.ingest.pipeline import ingest_path, sharing_for, total_size
     from hub.ingest.progress import RichProgress
@@ -236,10 +238,13 @@ def ingest(
         chosen = pick_connector(connector)
         sharing = sharing_for(agency, distribution, audiences)
         total = total_size(chosen, source)
+        tap = DocumentTap(chosen)
         async with open_store(settings) as store:
             with RichProgress(total, console) as progress:
-                report = await ingest_path(store, chosen, source, sharing,
+                report = await ingest_path(store, tap, source, sharing,
                                            data_dir=settings.data_dir, progress=progress)
+            if tap.documents:
+                await _lpco_after_ingest(store, policy, tap.documents)
             if chosen.name == "aeo-register":
                 # A register states current statuses; the history and the suspension and
                 # revocation signals follow from it.
@@ -261,6 +266,24 @@ def ingest(
     print_summary(Console(), report)
     if not report.ok:
         raise typer.Exit(code=1)
+
+
+async def _lpco_after_ingest(store: GraphStore, policy: Callable[[], PolicyEngine],
+                             documents: set[str]) -> None:
+    """Check (and store the signals of) the consignments presenting the documents an ingest
+    brought; a failure is reported by its code (as a failed pattern pass is) and leaves the
+    ingest standing."""
+    from hub.checks.commands import print_lpco_run
+    from hub.checks.lpco_runs import check_documents
+
+    try:
+        run = await check_documents(store, policy(), documents)
+    except HubError as exc:
+        console.print(f"[yellow]LPCO checks failed ({exc.code}); `hub checks lpco --all` runs "
+                      "them again[/]")
+        return
+    console.print("LPCO checks of the documents ingested:")
+    print_lpco_run(run, console, listed=20)
 
 
 @app.command()
@@ -397,13 +420,22 @@ def checks_aeo_sync(
 
 @checks_app.command("lpco")
 def checks_lpco(
-    consignment: Annotated[list[str], typer.Argument(help="Consignment ids to check")],
+    consignment: Annotated[list[str] | None, typer.Argument(
+        help="Consignment ids to check")] = None,
+    everything: Annotated[bool, typer.Option(
+        "--all", help="Check every consignment that presents a document")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the signals without storing them")] = False,
 ) -> None:
-    """Check the licences, permits and certificates of consignments; exit 1 on any signal."""
+    """Check the licences, permits and certificates of consignments and store the signals
+    (idempotent; signals no longer found are retracted); exit 1 on any signal."""
     from hub.checks.commands import lpco_command
+    from hub.policy import CasbinPolicy
 
     settings = _settings()
-    if _run(lambda: lpco_command(settings, consignment, console)):
+    ids = consignment or []
+    if _run(lambda: lpco_command(settings, CasbinPolicy(settings.policy_dir), ids, console,
+                                 everything=everything, dry_run=dry_run)):
         raise typer.Exit(code=1)
 
 

@@ -139,3 +139,42 @@ RETRACT_SEED_SIGNALS_SYSTEM = statement("checks.retract_seed_signals_system", ""
     RETURN count(s) AS retracted
     """, Mode.WRITE, filtered=False)
 """A re-run over a window retracts the stored SEED signals it no longer finds."""
+
+# ---- LPCO signals (system tasks: hub.checks.lpco_runs) -----------------------------------------
+
+LPCO_OWNERS_SYSTEM = statement("checks.lpco_owners_system", """
+    UNWIND $ids AS wanted
+    MATCH (c:Consignment {id: wanted})
+    RETURN c.id AS id, c.owner_agency AS agency
+    """, filtered=False)
+"""The agency that owns each consignment: it checks the consignment's documents and owns the
+signals."""
+
+LPCO_PRESENTERS_SYSTEM = statement("checks.lpco_presenters_system", """
+    UNWIND $ids AS wanted
+    MATCH (l:Lpco {id: wanted})<-[:COVERED_BY]-(c:Consignment)
+    WITH DISTINCT c
+    RETURN c.id AS id, c.owner_agency AS agency
+    """, filtered=False)
+"""The consignments presenting any of the given documents, with their owners."""
+
+LPCO_PRESENTING_PAGE_SYSTEM = statement("checks.lpco_presenting_page_system", """
+    MATCH (c:Consignment)-[:COVERED_BY]->(:Lpco)
+    WHERE c.id > $after
+    WITH DISTINCT c
+    WITH c ORDER BY c.id LIMIT $limit
+    RETURN c.id AS id, c.owner_agency AS agency
+    """, filtered=False)
+"""A keyset page of the consignments that present a document, with their owners."""
+
+RETRACT_LPCO_SIGNALS_SYSTEM = statement("checks.retract_lpco_signals_system", """
+    UNWIND $ids AS wanted
+    MATCH (c:Consignment {id: wanted})<-[:ABOUT]-(s:RiskSignal)
+    WHERE s.check = 'lpco' AND s.status = 'open' AND s.consignment_id = wanted
+      AND NOT s.id IN $keep
+    SET s.status = 'retracted', s.rev = 'retracted'
+    RETURN count(s) AS retracted
+    """, Mode.WRITE, filtered=False)
+"""A re-check of ``$ids`` retracts their stored LPCO signals it no longer finds (``$keep``:
+the ids it found). The content hash no longer matches, so a signal found again and rewritten
+open counts as written."""
