@@ -32,6 +32,7 @@ from hub.graph.falkor import FalkorStore
 from hub.graph.migrations import migrate
 from hub.graph.writer import GraphWriter, edge_row, node_row
 from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Record, Sharing, stable_id
+from hub.runtime import settle_heap
 
 console = Console()
 
@@ -138,6 +139,7 @@ async def run(socket: str, args: argparse.Namespace) -> None:
         console.print(f"[bold]seeding[/] the demo dataset ({args.scale})")
         await seed(store, args.scale, 2025)
     operators = await sample_operators(store, 500)
+    settle_heap()  # the API sections run in a process set up as `hub serve` sets up its own
     rng = random.Random(7)
 
     def pick() -> str:

@@ -36,9 +36,11 @@ from hub.graph.cypher.meta import COUNT_ENTITIES
 from hub.graph.reader import GraphReader, case_tokens
 from hub.graph.store import GraphStore
 from hub.ingest.endpoint import handle_ingest
+from hub.ingest.followups import FollowupQueue
 from hub.policy.audit import AuditTrail
 from hub.policy.engine import PolicyEngine
 from hub.principal import Principal
+from hub.runtime import settle_heap
 from hub.settings import Settings
 from hub.telemetry import configure, record_request, tracer
 from hub.visibility import Audience, Visibility
@@ -211,13 +213,16 @@ def create_app(
     hub.graph.connect.open_store) opens it in the lifespan and ``on_ready`` runs once it is
     open (migrations, demo seed).
 
-    The pattern rules run in the background after every ingest through the endpoint that wrote
-    records (when ``settings.patterns_on_ingest``; passes coalesce) and every
+    The follow-ups of an ingest through the endpoint (the AEO status sync, the LPCO checks and,
+    when ``settings.patterns_on_ingest``, the pattern rules) run in the background, passes
+    merged (``app.state.followups``); the pattern rules also run every
     ``settings.patterns_interval_s`` seconds while the app runs (0: never), for every analysis
     agency under its own visibility.
     """
     configure(settings)
     patterns = PatternRunner(lambda: services.policy)
+    followups = FollowupQueue(lambda: services.policy,
+                              patterns if settings.patterns_on_ingest else None)
     schema = build_schema(settings)
     # Subscriptions (alertChanged) over graphql-transport-ws only, authenticated on connect.
     services.extras.setdefault(ALERT_BUS, AlertBus(settings.subscription_queue))
@@ -269,7 +274,7 @@ def create_app(
                     schedule.cancel()
                     with suppress(asyncio.CancelledError):
                         await schedule
-                await patterns.close()
+                await followups.close()
 
     async def ingest(request: Request) -> Response:
         assert services.store is not None  # set at start-up
@@ -277,7 +282,7 @@ def create_app(
         return await handle_ingest(request, request.scope["hub.principal"], services.store,
                                    services.policy, services.audit, data_dir=settings.data_dir,
                                    max_bytes=settings.ingest_max_bytes,
-                                   patterns=patterns if settings.patterns_on_ingest else None)
+                                   followups=followups)
 
     routes = [
         Route("/health", health),
@@ -288,6 +293,7 @@ def create_app(
         WebSocketRoute("/graphql", view),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.followups = followups
     app.add_middleware(_Measure)
     return app
 
@@ -319,5 +325,6 @@ def build_app(settings: Settings, migrate: bool = False,
 
                 log.info("the graph is empty: loading the %s demo dataset", seed_scale)
                 await seed(store, seed_scale, 2025)
+        settle_heap()  # last: everything start-up built is in place
 
     return create_app(settings, services, on_ready=on_ready)
