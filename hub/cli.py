@@ -16,7 +16,6 @@ from hub.errors import HubError
 from hub.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from hub.graph.store import GraphStore
     from hub.policy.engine import PolicyEngine
 
 app = typer.Typer(
@@ -213,12 +212,14 @@ def ingest(
 ) -> None:
     """Ingest declarations, certificates, messages or registers; exit 1 if any was rejected.
 
-    Then the pattern rules raise alert candidates; if they fail, the ingest still stands (the
-    summary says so, and `hub risk patterns` raises them later)."""
+    Then the follow-ups: the AEO status sync (after a register), the LPCO checks of the
+    documents ingested, the pattern rules; if one fails, the ingest still stands (the output
+    says so, and which command runs it again)."""
     from connectors import connector as pick_connector
     from hub.analysis.risk.schedule import PatternRunner
     from hub.checks.lpco_runs import DocumentTap
     from hub.graph.connect import open_store
+    from hub.ingest.followups import Ingested, print_followups, run_followups
     from hub.ingest.pipeline import ingest_path, sharing_for, total_size
     from hub.ingest.progress import RichProgress
     from hub.ingest.report import IngestReport, print_summary
@@ -243,47 +244,17 @@ def ingest(
             with RichProgress(total, console) as progress:
                 report = await ingest_path(store, tap, source, sharing,
                                            data_dir=settings.data_dir, progress=progress)
-            if tap.documents:
-                await _lpco_after_ingest(store, policy, tap.documents)
-            if chosen.name == "aeo-register":
-                # A register states current statuses; the history and the suspension and
-                # revocation signals follow from it.
-                from datetime import UTC, datetime
-
-                from hub.checks.aeo_changes import sync_aeo_history
-
-                today = datetime.now(UTC).date().isoformat()
-                for change in await sync_aeo_history(store, today):
-                    console.print(f"AEO {change.number or change.id}: {change.previous} -> "
-                                  f"{change.status} on {change.day}", markup=False)
-            if run_patterns:
-                run = await PatternRunner(policy).after_ingest(store, AuditTrail(store),
-                                                               report.written)
-                report.patterns = run.as_dict() if run is not None else None
+            done = await run_followups(store, policy, AuditTrail(store),
+                                       Ingested.of(chosen.name, report, tap.documents),
+                                       patterns=PatternRunner(policy) if run_patterns else None)
+            print_followups(console, done)
+            report.patterns = done.patterns.as_dict() if done.patterns is not None else None
             return report
 
     report = _run(job)
     print_summary(Console(), report)
     if not report.ok:
         raise typer.Exit(code=1)
-
-
-async def _lpco_after_ingest(store: GraphStore, policy: Callable[[], PolicyEngine],
-                             documents: set[str]) -> None:
-    """Check (and store the signals of) the consignments presenting the documents an ingest
-    brought; a failure is reported by its code (as a failed pattern pass is) and leaves the
-    ingest standing."""
-    from hub.checks.commands import print_lpco_run
-    from hub.checks.lpco_runs import check_documents
-
-    try:
-        run = await check_documents(store, policy(), documents)
-    except HubError as exc:
-        console.print(f"[yellow]LPCO checks failed ({exc.code}); `hub checks lpco --all` runs "
-                      "them again[/]")
-        return
-    console.print("LPCO checks of the documents ingested:")
-    print_lpco_run(run, console, listed=20)
 
 
 @app.command()

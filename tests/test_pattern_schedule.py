@@ -8,6 +8,7 @@ import re
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from hub.graph.falkor import FalkorStore
 from hub.graph.reader import GraphReader
 from hub.graph.statements import statement
 from hub.graph.writer import GraphWriter
+from hub.ingest.followups import FollowupQueue, Ingested, run_followups
 from hub.ingest.pipeline import ingest_path, sharing_for
 from hub.model import Distribution, EdgeRecord, NodeRecord, Provenance, Sharing, stable_id
 from hub.policy import CasbinPolicy
@@ -152,8 +154,7 @@ async def test_a_failing_pass_never_raises_and_holds_no_record_ids(
     def broken() -> CasbinPolicy:
         return CasbinPolicy(tmp_path / "missing")
 
-    failed = await PatternRunner(broken).after_ingest(store, AuditTrail(store), report.written)
-    assert failed is not None
+    failed = await PatternRunner(broken).run(store, AuditTrail(store), "ingest")
     assert failed.error == "policy_invalid"
     assert failed.as_dict()["created"] == 0
     assert "lpco:" not in str(failed.as_dict())
@@ -161,10 +162,13 @@ async def test_a_failing_pass_never_raises_and_holds_no_record_ids(
                                      frozenset({Role.ANALYST}), "t"))
     assert await GraphReader(store, al).node(CERTS[0]) is not None  # the ingest landed
     assert await store.run(CANDIDATES) == []
-    ok = await PatternRunner(lambda: POLICY).after_ingest(store, None, report.written)
-    assert ok is not None
-    assert ok.created_by_rule == {"lpco_overuse": 2}
-    assert await PatternRunner(lambda: POLICY).after_ingest(store, None, 0) is None
+    ok = await run_followups(store, lambda: POLICY, None, Ingested.of("asycuda", report),
+                             patterns=PatternRunner(lambda: POLICY))
+    assert ok.patterns is not None
+    assert ok.patterns.created_by_rule == {"lpco_overuse": 2}
+    nothing = replace(report, written=0)  # nothing written: nothing the rules find changed
+    assert (await run_followups(store, lambda: POLICY, None, Ingested.of("asycuda", nothing),
+                                patterns=PatternRunner(lambda: POLICY))).patterns is None
 
 
 def _free_port() -> int:
@@ -229,24 +233,27 @@ async def test_queued_passes_coalesce_and_a_failure_is_logged_without_records(
     inputs = two_declarations(tmp_path / "in")
     report = await ingest_path(store, connector("asycuda"), str(inputs), sharing_for("AL-CUS"),
                                data_dir=tmp_path)
-    runner = PatternRunner(lambda: POLICY)
-    queued = [runner.queue_after_ingest(store, None, report.written) for _ in range(5)]
-    assert all(q is not None and q["queued"] for q in queued)
-    assert runner.queue_after_ingest(store, None, 0) is None
+    work = Ingested.of("asycuda", report)
+    runner = FollowupQueue(lambda: POLICY, PatternRunner(lambda: POLICY))
+    queued = [runner.queue(store, None, work) for _ in range(5)]
+    assert all(q is not None and q["queued"] == ["patterns"] for q in queued)
+    assert runner.queue(store, None, Ingested.of("asycuda", replace(report, written=0))) is None
     await runner.drained()
     assert runner.passes == 1  # five ingests before the pass started: one pass covers them
     assert runner.last is not None
-    assert runner.last.created_by_rule == {"lpco_overuse": 2}
+    assert runner.last.patterns is not None
+    assert runner.last.patterns.created_by_rule == {"lpco_overuse": 2}
 
     def broken() -> CasbinPolicy:
         return CasbinPolicy(tmp_path / "missing")
 
-    failing = PatternRunner(broken)
+    failing = FollowupQueue(broken, PatternRunner(broken))
     with caplog.at_level("INFO", logger="hub.risk.patterns"):
-        failing.queue_after_ingest(store, None, report.written)
+        failing.queue(store, None, work)
         await failing.drained()
     assert failing.last is not None
-    assert failing.last.error == "policy_invalid"
+    assert failing.last.patterns is not None
+    assert failing.last.patterns.error == "policy_invalid"
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warned) == 1
     assert "policy_invalid" in warned[0]

@@ -3,30 +3,30 @@
 The body is the file, as ``hub ingest`` would read it. The submitting principal's agency owns
 what lands; the query string may set ``distribution`` and repeated ``share_with``. The answer is
 the ingest report as JSON: 200 when everything was accepted, 422 when records were rejected
-(they are put aside, the rest landed), 400/403/404/413 when nothing was read. When the ingest
-wrote records and a pattern runner is given, a pass of the pattern rules is queued in the
-background (the report's ``patterns`` says so); the log says what it raised, or why it failed
-(the ingest stands either way).
+(they are put aside, the rest landed), 400/403/404/413 when nothing was read. The follow-ups
+of the ingest (:mod:`hub.ingest.followups`: the AEO status sync, the LPCO checks, the pattern
+rules) are queued in the background: the report's ``followups`` names the steps queued (and
+``patterns`` says the rules were); the log says what they did, or why one failed (the ingest
+stands either way).
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from hub.checks.lpco_runs import DocumentTap
 from hub.errors import ForbiddenError, HubError, InputError, LimitError, NotFoundError
 from hub.graph.store import GraphStore
+from hub.ingest.followups import FollowupQueue, Ingested
 from hub.ingest.pipeline import ingest_stream, sharing_for
 from hub.policy.audit import AuditTrail
 from hub.policy.engine import PolicyEngine
 from hub.principal import Principal
-
-if TYPE_CHECKING:
-    from hub.analysis.risk.schedule import PatternRunner
 
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
@@ -46,9 +46,10 @@ def _error(exc: HubError, status: int) -> JSONResponse:
 
 async def handle_ingest(request: Request, principal: Principal, store: GraphStore,
                         policy: PolicyEngine, audit: AuditTrail, *, data_dir: Path,
-                        max_bytes: int, patterns: PatternRunner | None = None) -> JSONResponse:
+                        max_bytes: int, followups: FollowupQueue | None = None
+                        ) -> JSONResponse:
     """Authorise, spool the body (at most ``max_bytes``), ingest it (rejected records go under
-    ``data_dir``), queue the pattern rules (if given) and answer with the report."""
+    ``data_dir``), queue its follow-ups (if given) and answer with the report."""
     from connectors import connector as make_connector
 
     name = request.path_params["connector"]
@@ -81,14 +82,20 @@ async def handle_ingest(request: Request, principal: Principal, store: GraphStor
         spool.seek(0)
         origin = request.query_params.get("filename") or f"{name}-upload"
         try:
-            report = await ingest_stream(store, conn, spool, origin[:120], sharing,  # type: ignore[arg-type]
+            tap = DocumentTap(conn)
+            report = await ingest_stream(store, tap, spool, origin[:120], sharing,  # type: ignore[arg-type]
                                          data_dir=data_dir)
         except HubError as exc:
             return _error(exc, 400)
     await audit.record(principal, "ingest", [(f"ingest-run:{report.run_id}", principal.agency)],
                        request.headers.get("x-hub-purpose"))
-    if patterns is not None:
-        report.patterns = patterns.queue_after_ingest(store, audit, report.written)
+    if followups is not None:
+        report.followups = followups.queue(store, audit,
+                                           Ingested.of(name, report, tap.documents))
+        if report.followups is not None and "patterns" in report.followups["queued"]:
+            report.patterns = {"queued": True, "trigger": "ingest",
+                               "summary": "pattern rules queued: they run in the background "
+                                          "and the hub's log says what they raised"}
     body: dict[str, Any] = report.as_dict()
     body.pop("rejected_dir", None)  # a server path: not the client's business
     return JSONResponse(body, status_code=200 if report.ok else 422)

@@ -34,7 +34,8 @@ class IngestReport:
     (the same operator in many declarations) is written once and counted unchanged after that.
     ``patterns`` is what the pattern rules did after the ingest (counts, or the error code of a
     failed pass: the ingest stands either way), or that a pass was queued in the background;
-    None when they did not run.
+    None when they did not run. ``followups`` names the follow-up steps queued in the
+    background (:mod:`hub.ingest.followups`; the HTTP endpoint's), None when none was.
     """
 
     run_id: str
@@ -54,6 +55,7 @@ class IngestReport:
     rejections: list[Rejection] = field(default_factory=list)
     rejected_dir: Path | None = None
     patterns: dict[str, Any] | None = None
+    followups: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

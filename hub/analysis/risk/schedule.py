@@ -8,10 +8,9 @@ or values, so it may be logged and returned to any client that may ingest.
 
 The rules themselves are idempotent (:mod:`hub.analysis.risk.patterns`): running them after
 every ingest and on a schedule raises each candidate once. One :class:`PatternRunner` runs one
-pass at a time, so passes never race over the same candidates. ``hub ingest`` waits for its
-pass and prints it; the HTTP endpoint queues one in the background (:meth:`queue_after_ingest`)
-and answers at once, since a pass over a whole national graph takes seconds and machine
-clients post many small files: queued passes coalesce into one.
+pass at a time, so passes never race over the same candidates. After an ingest the pass is one
+of the follow-ups (:mod:`hub.ingest.followups`): ``hub ingest`` waits for it and prints it; the
+HTTP endpoint queues the follow-ups in the background and answers at once.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -89,8 +87,6 @@ class PatternRunner:
         self._agencies = agencies
         self._today = today or (lambda: datetime.now(tz=UTC).date().isoformat())
         self._lock = asyncio.Lock()
-        self._wanted = False
-        self._worker: asyncio.Task[None] | None = None
         self.passes = 0
         self.last: PatternRun | None = None
         """The latest pass's outcome (what a background pass did is also logged)."""
@@ -124,50 +120,6 @@ class PatternRunner:
                          time.perf_counter() - started)
         log.info("%s (after %s, %.1f s)", run.summary(), trigger, run.seconds)
         return run
-
-    async def after_ingest(self, store: GraphStore, audit: AuditTrail | None,
-                           written: int) -> PatternRun | None:
-        """A pass after an ingest that wrote ``written`` graph records; None (no pass) when it
-        wrote nothing, since then nothing can have changed what the rules find."""
-        if written <= 0:
-            return None
-        return await self.run(store, audit, "ingest")
-
-    def queue_after_ingest(self, store: GraphStore, audit: AuditTrail | None,
-                           written: int) -> dict[str, Any] | None:
-        """Ask for a pass in the background after an ingest that wrote ``written`` records, and
-        return what to put in its report (None when it wrote nothing).
-
-        Passes coalesce: however many ingests finish while one pass runs, one more pass follows
-        it and covers them all. So a client posting many small files neither waits for the
-        rules nor makes them run once per file. The outcome is logged (and kept in ``last``).
-        """
-        if written <= 0:
-            return None
-        self._wanted = True
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain(store, audit))
-        return {"queued": True, "trigger": "ingest",
-                "summary": "pattern rules queued: they run in the background and the hub's "
-                           "log says what they raised"}
-
-    async def _drain(self, store: GraphStore, audit: AuditTrail | None) -> None:
-        while self._wanted:
-            self._wanted = False
-            await self.run(store, audit, "ingest")
-
-    async def drained(self) -> None:
-        """Wait until no background pass is queued or running."""
-        while self._worker is not None and not self._worker.done():
-            await asyncio.shield(self._worker)
-
-    async def close(self) -> None:
-        """Stop a background pass (at shutdown); what it wrote stays, the rest is not done."""
-        worker, self._worker = self._worker, None
-        if worker is not None and not worker.done():
-            worker.cancel()
-            with suppress(asyncio.CancelledError):
-                await worker
 
     async def every(self, store: GraphStore, audit: AuditTrail | None,
                     interval_s: float) -> None:
