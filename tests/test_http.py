@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from hub.app import Services, create_app
 from hub.auth import build_validator, dev_issuer
@@ -19,17 +16,12 @@ from hub.model import Distribution, NodeRecord, Provenance, Sharing, stable_id
 from hub.policy import CasbinPolicy
 from hub.principal import Role
 from hub.settings import Settings
+from tests.serving import free_port, serving
 
 OP_RS = stable_id("Operator", "RS", "PIB", "100000001")
 OP_MK = stable_id("Operator", "MK", "EDB", "4030000000001")
 SOURCE = Provenance("test", "http", 1_700_000_000_000)
 QUERY = {"query": "query($id: ID!) { node(id: $id) { id ... on Operator { name } } }"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -40,18 +32,11 @@ async def hub_url(store: FalkorStore, tmp_path: Path) -> AsyncIterator[tuple[str
         NodeRecord("Operator", OP_MK, {"name": "Бета ДООЕЛ"},
                    Sharing("MK-CUS", "MK", Distribution.CEFTA_CUSTOMS), SOURCE),
     ])
-    settings = Settings(data_dir=tmp_path, dev_issuer=True, port=_free_port())
+    settings = Settings(data_dir=tmp_path, dev_issuer=True, port=free_port())
     services = Services(authenticator=build_validator(settings),
                         policy=CasbinPolicy(settings.policy_dir), store=store)
-    app = create_app(settings, services)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port,
-                                           log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110  (uvicorn offers no start-up event to await)
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{settings.port}", settings
-    server.should_exit = True
-    await task
+    async with serving(create_app(settings, services), settings.port) as url:
+        yield url, settings
 
 
 def _token(settings: Settings, agency: str, role: Role = Role.ANALYST) -> str:

@@ -4,14 +4,12 @@ sync and the LPCO checks `hub ingest` runs, in the background, each step isolate
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from typer.testing import CliRunner
 
@@ -26,16 +24,11 @@ from hub.policy import CasbinPolicy
 from hub.principal import Role
 from hub.settings import Settings
 from tests.callers import POLICY, principal
+from tests.serving import free_port, serving
 from tests.test_lpco_signals import CERT_NUMBER, IMPORT, SAMPLES, revoked_certificate
 
 REGISTER = Path(__file__).resolve().parent / "golden" / "inputs" / "aeo-register.csv"
 WITHDRAWN = "RSAEOF000112"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _signals(store: FalkorStore, agency: str) -> list[dict[str, Any]]:
@@ -50,18 +43,12 @@ async def _signals(store: FalkorStore, agency: str) -> list[dict[str, Any]]:
 @pytest.fixture
 async def hub(store: FalkorStore, tmp_path: Path) -> AsyncIterator[tuple[str, Settings,
                                                                           Starlette]]:
-    settings = Settings(data_dir=tmp_path, dev_issuer=True, port=_free_port())
+    settings = Settings(data_dir=tmp_path, dev_issuer=True, port=free_port())
     services = Services(authenticator=build_validator(settings),
                         policy=CasbinPolicy(settings.policy_dir), store=store)
     app = create_app(settings, services)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port,
-                                           log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110  (uvicorn offers no start-up event to await)
-        await asyncio.sleep(0.02)
-    yield f"http://127.0.0.1:{settings.port}", settings, app
-    server.should_exit = True
-    await task
+    async with serving(app, settings.port) as url:
+        yield url, settings, app
 
 
 async def _post(url: str, settings: Settings, agency: str, path: str, body: bytes,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from connectors import connector
@@ -35,6 +33,7 @@ from hub.policy import CasbinPolicy
 from hub.policy.audit import AuditTrail
 from hub.principal import Principal, Role
 from hub.settings import Settings
+from tests.serving import free_port, serving
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "asycuda" / \
     "IM4-synthetic-1.xml"
@@ -171,34 +170,17 @@ async def test_a_failing_pass_never_raises_and_holds_no_record_ids(
                                 patterns=PatternRunner(lambda: POLICY))).patterns is None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @asynccontextmanager
 async def _serve(settings: Settings, store: FalkorStore) -> AsyncIterator[str]:
     services = Services(authenticator=build_validator(settings),
                         policy=CasbinPolicy(settings.policy_dir), store=store)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, services), host="127.0.0.1",
-                                           port=settings.port, log_level="warning",
-                                           lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    for _ in range(500):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{settings.port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with serving(create_app(settings, services), settings.port) as url:
+        yield url
 
 
 @pytest.fixture
 async def hub_url(store: FalkorStore, tmp_path: Path) -> AsyncIterator[tuple[str, Settings]]:
-    settings = Settings(data_dir=tmp_path, dev_issuer=True, port=_free_port())
+    settings = Settings(data_dir=tmp_path, dev_issuer=True, port=free_port())
     async with _serve(settings, store) as url:
         yield url, settings
 
@@ -277,7 +259,7 @@ async def test_the_app_runs_the_rules_on_a_schedule(store: FalkorStore, tmp_path
             "reference": f"S-{n}", "declared_at": (today - timedelta(days=n)).isoformat()},
             share, source), EdgeRecord("COVERED_BY", cid, cert, share, source)]
     await GraphWriter(store).write(records)
-    settings = Settings(data_dir=tmp_path, dev_issuer=True, port=_free_port(),
+    settings = Settings(data_dir=tmp_path, dev_issuer=True, port=free_port(),
                         patterns_interval_s=1)
     async with _serve(settings, store):
         for _ in range(200):
