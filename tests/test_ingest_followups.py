@@ -13,13 +13,15 @@ import pytest
 from starlette.applications import Starlette
 from typer.testing import CliRunner
 
+from hub.analysis.risk.schedule import PatternRunner
 from hub.app import Services, create_app
 from hub.auth import build_validator, dev_issuer
 from hub.cli import app as cli
 from hub.graph.embedded import EmbeddedFalkor
 from hub.graph.falkor import FalkorStore
 from hub.graph.reader import GraphReader
-from hub.ingest.followups import FollowupQueue
+from hub.ingest.followups import FollowupQueue, Followups, Ingested, run_followups
+from hub.ingest.report import IngestReport
 from hub.policy import CasbinPolicy
 from hub.principal import Role
 from hub.settings import Settings
@@ -149,10 +151,6 @@ async def test_a_posted_register_raises_the_aeo_signals_the_cli_does(
 async def test_a_failing_step_is_reported_and_the_next_steps_run(
     store: FalkorStore, tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from hub.analysis.risk.schedule import PatternRunner
-    from hub.ingest.followups import Ingested, run_followups
-    from hub.ingest.report import IngestReport
-
     def broken() -> CasbinPolicy:
         return CasbinPolicy(tmp_path / "missing")
 
@@ -179,5 +177,5 @@ async def test_a_failing_step_is_reported_and_the_next_steps_run(
     # nothing ingested that calls for a step: nothing runs, nothing is queued
     empty = Ingested.of("wco-dec", IngestReport("r", "wco-dec"))
     assert await run_followups(store, broken, None, empty,
-                               patterns=PatternRunner(broken)) == type(done)()
+                               patterns=PatternRunner(broken)) == Followups()
     assert FollowupQueue(broken, PatternRunner(broken)).queue(store, None, empty) is None
