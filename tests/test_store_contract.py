@@ -274,3 +274,57 @@ def test_neo4j_results_that_are_not_plain_values_fail_loudly(value: object) -> N
     assert _plain({"n": [1, 2.5, "x", None, True, {"a": []}]}, "s") == {
         "n": [1, 2.5, "x", None, True, {"a": []}]
     }
+
+
+ECHO = statement("tests.contract.echo", "UNWIND $values AS v RETURN v AS v")
+ECHO_MAP = statement("tests.contract.echo_map", "RETURN $m AS m")
+TRICKY = ['"', "\\", '\\"', "'", "`", "\\\\\"", '" RETURN 1 //', "' OR 1=1 --", "$x", "{a: 1}",
+          "line\nbreak", "tab\tcr\r", "*/ /*", "Бета ДООЕЛ", "Петар Петровић", "é\u0301",
+          "😀", "\u2028", "end\\", "", " ", "null", "true", "[1, 2]"]
+
+
+async def test_parameter_values_reach_the_engine_exactly_as_given(store: FalkorStore) -> None:
+    # FalkorDB takes parameters as literal text in the query header: quoting is what keeps
+    # a value a value. Every string must come back as it went in, whatever it holds.
+    import random
+
+    rng = random.Random(7)
+    alphabet = ['"', "\\", "'", "`", "$", "{", "}", "\n", "a", "Ж", "ž", " ", "/", "*", ":"]
+    generated = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+                 for _ in range(300)]
+    values = TRICKY + generated
+    rows = await store.run(ECHO, {"values": values})
+    assert [row["v"] for row in rows] == values
+    nested = {"s": TRICKY, "n": [1, -2, 3.5, None, True, False], "inner": {"k": '"\\'}}
+    assert (await store.run(ECHO_MAP, {"m": nested}))[0]["m"] == nested
+
+
+def test_parameter_text_is_the_falkordb_clients_own() -> None:
+    # The store writes the parameter header itself for speed; the text must be exactly what
+    # the client's helper writes, for every shape of value the hub sends.
+    import random
+
+    from falkordb.helpers import stringify_param_value
+
+    from hub.graph.falkor import _literal
+
+    rng = random.Random(11)
+    alphabet = ['"', "\\", "'", "`", "$", "\n", "a", "Ж", " ", "}"]
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+
+    def value(depth: int) -> object:
+        roll = rng.random()
+        if depth > 2 or roll < 0.4:
+            return rng.choice([text(), rng.randint(-10**12, 10**12), rng.random(), None,
+                               True, False])
+        if roll < 0.7:
+            return [value(depth + 1) for _ in range(rng.randint(0, 4))]
+        if roll < 0.8:
+            return [text() for _ in range(rng.randint(0, 6))]
+        return {f"k{i}": value(depth + 1) for i in range(rng.randint(0, 3))}
+
+    for _ in range(2000):
+        v = value(0)
+        assert _literal(v) == stringify_param_value(v), v

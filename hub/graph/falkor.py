@@ -128,7 +128,38 @@ def _header(params: Mapping[str, Any] | None) -> str:
     if not params:
         return ""
     return "CYPHER " + " ".join(
-        f"`{name}`={stringify_param_value(value)}" for name, value in params.items()) + " "
+        f"`{name}`={_literal(value)}" for name, value in params.items()) + " "
+
+
+def _quote(text: str) -> str:
+    if '"' in text or "\\" in text:
+        text = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def _literal(value: Any) -> str:
+    """A parameter value as Cypher literal text, the very text the falkordb client's
+    ``stringify_param_value`` writes (backslash and double quote escaped inside double
+    quotes, map keys in backticks). Link-analysis reads send lists of thousands of ids, and
+    the client's two calls and two replaces per id showed in their profile; a list of plain
+    strings is quoted here in one pass."""
+    if isinstance(value, str):
+        return _quote(value)
+    if isinstance(value, list | tuple):
+        if all(type(item) is str for item in value):
+            return "[" + ",".join(map(_quote, value)) + "]"
+        return "[" + ",".join(map(_literal, value)) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{_key(key)}:{_literal(item)}" for key, item in value.items()) + "}"
+    return stringify_param_value(value)  # null, booleans and numbers, as the client writes them
+
+
+def _key(key: Any) -> str:
+    name = str(key)
+    if not name or "`" in name:
+        raise InputError(f"a parameter map key must be a non-empty name without backticks: "
+                         f"{name!r}")
+    return f"`{name}`"
 
 
 # Value types of FalkorDB's compact reply; nodes, edges, paths and temporal values never
