@@ -27,6 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from hub.alerts import AlertBus
+from hub.alerts.relay import AlertRelay
 from hub.analysis.risk.schedule import PatternRunner
 from hub.api.alerts import ALERT_BUS
 from hub.api.context import RequestContext
@@ -217,7 +218,9 @@ def create_app(
     when ``settings.patterns_on_ingest``, the pattern rules) run in the background, passes
     merged (``app.state.followups``); the pattern rules also run every
     ``settings.patterns_interval_s`` seconds while the app runs (0: never), for every analysis
-    agency under its own visibility.
+    agency under its own visibility. Every ``settings.alert_poll_s`` seconds (0: never) the
+    alert relay announces to this app's subscribers the alert changes made through other
+    processes.
     """
     configure(settings)
     patterns = PatternRunner(lambda: services.policy)
@@ -262,18 +265,23 @@ def create_app(
                 services.audit = AuditTrail(store)
             if on_ready is not None:
                 await on_ready(store)
-            schedule: asyncio.Task[None] | None = None
+            background: list[asyncio.Task[None]] = []
             if settings.patterns_interval_s > 0:
-                schedule = asyncio.create_task(
-                    patterns.every(store, services.audit, settings.patterns_interval_s))
+                background.append(asyncio.create_task(
+                    patterns.every(store, services.audit, settings.patterns_interval_s)))
                 log.info("pattern rules every %d s", settings.patterns_interval_s)
+            bus = services.extras.get(ALERT_BUS)
+            if settings.alert_poll_s > 0 and isinstance(bus, AlertBus):
+                # Alert changes made through other processes reach this one's subscribers.
+                background.append(asyncio.create_task(
+                    AlertRelay(store, bus).every(settings.alert_poll_s)))
             try:
                 yield
             finally:
-                if schedule is not None:
-                    schedule.cancel()
+                for task in background:
+                    task.cancel()
                     with suppress(asyncio.CancelledError):
-                        await schedule
+                        await task
                 await followups.close()
 
     async def ingest(request: Request) -> Response:
@@ -313,18 +321,37 @@ def build_app(settings: Settings, migrate: bool = False,
                                             check_every=settings.policy_reload_seconds))
 
     async def on_ready(store: GraphStore) -> None:
-        if migrate:
-            from hub.graph.migrations import migrate as apply_migrations
-
-            for migration in await apply_migrations(store):
-                log.info("applied migration %s", migration.path.name)
-        if seed_scale is not None:
-            rows = await store.run(COUNT_ENTITIES)
-            if not rows or int(rows[0]["n"]) == 0:
-                from hub.demo import seed
-
-                log.info("the graph is empty: loading the %s demo dataset", seed_scale)
-                await seed(store, seed_scale, 2025)
+        await prepare_store(store, migrate=migrate, seed_scale=seed_scale)
         settle_heap()  # last: everything start-up built is in place
 
     return create_app(settings, services, on_ready=on_ready)
+
+
+async def prepare_store(store: GraphStore, *, migrate: bool, seed_scale: str | None) -> None:
+    """Apply pending migrations when ``migrate``; load the demo dataset at ``seed_scale`` when
+    the graph is empty. Runs once before serving: in the serving process, or in the parent of
+    ``hub serve --workers N`` before the workers start."""
+    if migrate:
+        from hub.graph.migrations import migrate as apply_migrations
+
+        for migration in await apply_migrations(store):
+            log.info("applied migration %s", migration.path.name)
+    if seed_scale is not None:
+        rows = await store.run(COUNT_ENTITIES)
+        if not rows or int(rows[0]["n"]) == 0:
+            from hub.demo import seed
+
+            log.info("the graph is empty: loading the %s demo dataset", seed_scale)
+            await seed(store, seed_scale, 2025)
+
+
+def serve_app() -> Starlette:
+    """A worker's app for ``hub serve --workers N`` (uvicorn imports ``hub.app:serve_app``).
+
+    Settings come from the environment; nothing is migrated or seeded, the parent process did
+    that before starting the workers. The embedded graph server the parent started is reused
+    and left running.
+    """
+    from hub.settings import load_settings
+
+    return build_app(load_settings())

@@ -98,6 +98,9 @@ def serve(
         help="Load the demo dataset at this scale when the graph is empty")] = None,
     print_tokens: Annotated[bool, typer.Option(
         help="Print development tokens for a few agencies (needs HUB_DEV_ISSUER)")] = False,
+    *,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="Serving processes (HUB_WORKERS); the graph and migrations are shared")] = None,
 ) -> None:
     """Serve the GraphQL API (GraphiQL in a browser) until Ctrl-C."""
     import logging
@@ -107,22 +110,61 @@ def serve(
     from hub.app import build_app
 
     settings = _settings()
-    settings = settings.with_(host=host or settings.host, port=port or settings.port)
+    settings = settings.with_(host=host or settings.host, port=port or settings.port,
+                              workers=workers or settings.workers)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if settings.workers > 1:
+        _serve_workers(settings, migrate_first, seed_if_empty, print_tokens)
+        return
     try:
         application = build_app(settings, migrate=migrate_first, seed_scale=seed_if_empty)
     except HubError as exc:
         _fail(exc)
+    _banner(settings, print_tokens)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info",
+                lifespan="on")
+
+
+def _serve_workers(settings: Settings, migrate: bool, seed_scale: str | None,
+                   print_tokens: bool) -> None:
+    """``hub serve --workers N``: this process starts the embedded graph server, migrates and
+    seeds, then supervises N uvicorn workers (each builds ``hub.app:serve_app`` against the
+    running store, settings from the environment) and stops the server after they exit."""
+    import asyncio
+
+    import uvicorn
+
+    from hub.app import prepare_store
+    from hub.auth import build_validator
+    from hub.graph.connect import embedded_kept, open_store
+
+    async def prepare() -> None:
+        async with open_store(settings) as store:
+            await prepare_store(store, migrate=migrate, seed_scale=seed_scale)
+
+    try:
+        with embedded_kept(settings):
+            asyncio.run(prepare())
+            build_validator(settings)  # creates the dev issuer's key once, before the workers
+            _banner(settings, print_tokens)
+            uvicorn.run("hub.app:serve_app", factory=True, workers=settings.workers,
+                        host=settings.host, port=settings.port, log_level="info",
+                        lifespan="on")
+    except HubError as exc:
+        _fail(exc)
+
+
+def _banner(settings: Settings, print_tokens: bool) -> None:
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"[bold green]CEFTA Risk Information Hub[/] on {base}")
     console.print(f"  GraphQL and GraphiQL: {base}/graphql   health: {base}/health   "
                   f"readiness: {base}/ready")
     console.print(f"  graph: {settings.graph_uri}   data directory: {settings.data_dir}")
+    if settings.workers > 1:
+        console.print(f"  {settings.workers} worker processes")
     if print_tokens:
         _print_tokens(settings)
     console.print("  Press Ctrl-C to stop the hub and its database.")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info",
-                lifespan="on")
 
 
 def _print_tokens(settings: Settings) -> None:

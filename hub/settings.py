@@ -45,6 +45,8 @@ class Settings:
     subscription_queue: int = 64  # pending alert events per subscriber (oldest dropped)
     patterns_on_ingest: bool = True  # run the pattern rules after an ingest that wrote records
     patterns_interval_s: int = 0  # `hub serve` runs them every this many seconds; 0: never
+    alert_poll_s: float = 1.0  # relay other processes' alert changes this often; 0: never
+    workers: int = 1  # `hub serve` worker processes
 
     def with_(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied (tests and the CLI use this)."""
@@ -67,6 +69,16 @@ def _int(name: str, raw: str, minimum: int = 0) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise ConfigError(f"{name} must be a finite number of seconds, 0 or more, not {raw!r}")
     return value
 
 
@@ -114,6 +126,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                                                                    "true")),
         patterns_interval_s=_int("HUB_PATTERNS_INTERVAL_SECONDS", env.get(
             "HUB_PATTERNS_INTERVAL_SECONDS", str(base.patterns_interval_s))),
+        alert_poll_s=_seconds("HUB_ALERT_POLL_SECONDS", env.get(
+            "HUB_ALERT_POLL_SECONDS", str(base.alert_poll_s))),
+        workers=_int("HUB_WORKERS", env.get("HUB_WORKERS", str(base.workers)), 1),
     )
 
 

@@ -26,6 +26,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from hub.alerts import AlertBus
+from hub.alerts.relay import AlertRelay
 from hub.api.alerts import ALERT_BUS
 from hub.app import Services, create_app
 from hub.auth import build_validator, dev_issuer
@@ -84,23 +85,32 @@ class Server:
         raise AssertionError(f"{self.bus.subscribers} subscribers, expected {count}")
 
 
-@pytest.fixture
-async def server(store: FalkorStore, tmp_path: Path) -> AsyncIterator[Server]:
-    settings = Settings(data_dir=tmp_path, dev_issuer=True, port=_free_port(),
-                        max_subscriptions=3)
-    services = Services(authenticator=build_validator(settings),
-                        policy=CasbinPolicy(settings.policy_dir), store=store)
-    app = create_app(settings, services)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port,
+@asynccontextmanager
+async def _hub(store: FalkorStore, data_dir: Path, **settings: Any) -> AsyncIterator[Server]:
+    """One hub process's app on its own port, over the test's graph."""
+    config = Settings(data_dir=data_dir, dev_issuer=True, port=_free_port(),
+                      max_subscriptions=3).with_(**settings)
+    services = Services(authenticator=build_validator(config),
+                        policy=CasbinPolicy(config.policy_dir), store=store)
+    app = create_app(config, services)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=config.port,
                                            log_level="warning", lifespan="on",
                                            ws="websockets-sansio"))
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110  (uvicorn offers a flag, not an event)
         await asyncio.sleep(0.02)
-    base = f"127.0.0.1:{settings.port}/graphql"
-    yield Server("http://" + base, "ws://" + base, settings, services.extras[ALERT_BUS])
-    server.should_exit = True
-    await task
+    base = f"127.0.0.1:{config.port}/graphql"
+    try:
+        yield Server("http://" + base, "ws://" + base, config, services.extras[ALERT_BUS])
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def server(store: FalkorStore, tmp_path: Path) -> AsyncIterator[Server]:
+    async with _hub(store, tmp_path) as hub:
+        yield hub
 
 
 @asynccontextmanager
@@ -260,3 +270,65 @@ async def test_a_subscription_ends_when_its_token_expires(server: Server) -> Non
             "unauthenticated"]
         assert await _next(mk) == {"id": "alerts", "type": "complete"}
         await server.wait_for_subscribers(0)
+
+
+POLL = 0.2  # seconds between the relay's polls in the two-process test
+
+
+async def test_changes_through_another_hub_process_reach_subscribers_once(
+        store: FalkorStore, tmp_path: Path) -> None:
+    # Two apps over one graph stand for two worker processes (or two hubs behind a balancer):
+    # each bus hears directly only of its own app's changes, the relay brings the others.
+    async with _hub(store, tmp_path, alert_poll_s=POLL) as one, \
+            _hub(store, tmp_path, alert_poll_s=POLL) as two, \
+            _session(one, "MK-CUS") as near, _session(two, "MK-CUS") as far, \
+            _session(two, "MK-PHY") as phy:
+        for ws in (near, far, phy):
+            await _subscribe(ws, "alerts")
+        await one.wait_for_subscribers(1)
+        await two.wait_for_subscribers(2)
+
+        started = time.monotonic()
+        await one.graphql("RS-CUS", RAISE, ref="A", level="CEFTA_CUSTOMS")  # not phyto
+        assert await _event(near) == ("A", 1, "ACTIVE", [])
+        assert await _event(far) == ("A", 1, "ACTIVE", [])
+        relayed_in = time.monotonic() - started
+        assert relayed_in < 10 * POLL, f"relayed after {relayed_in:.2f} s"
+
+        a = stable_id("RiskAlert", "RS-CUS", "A")
+        await two.graphql("RS-CUS", UPDATE, id=a, title="A, revised")
+        assert await _event(far) == ("A", 2, "ACTIVE", [])
+        assert await _event(near) == ("A", 2, "ACTIVE", [])
+
+        # Both relays have polled over these changes several times by now: nobody hears of
+        # them twice, and MK-PHY, who may not see A, heard of neither. The sentinel is next.
+        await asyncio.sleep(5 * POLL)
+        await one.graphql("RS-CUS", RAISE, ref="S", level="CEFTA_AGENCIES")
+        for ws in (near, far, phy):
+            assert await _event(ws) == ("S", 1, "ACTIVE", [])
+
+
+async def test_the_relay_announces_what_its_bus_has_not(store: FalkorStore,
+                                                       tmp_path: Path) -> None:
+    async with _hub(store, tmp_path, alert_poll_s=0) as hub:  # 0: no relay in the app
+        relay = AlertRelay(store, hub.bus)
+        assert await relay.poll() == 0  # an empty graph
+        await hub.graphql("RS-CUS", RAISE, ref="A", level="CEFTA_CUSTOMS")
+        assert await relay.poll() == 0  # this bus announced version 1 when it was made
+        elsewhere = AlertBus()
+        assert await AlertRelay(store, elsewhere).poll() == 1
+        assert await AlertRelay(store, elsewhere).poll() == 0
+        a = stable_id("RiskAlert", "RS-CUS", "A")
+        await hub.graphql("RS-CUS", UPDATE, id=a, title="A, revised")
+        assert await AlertRelay(store, elsewhere).poll() == 1  # version 2 is news there
+
+
+def test_the_bus_announces_a_version_once() -> None:
+    bus = AlertBus()
+    with bus.subscribe() as subscriber:
+        assert bus.publish("x", 2)
+        assert not bus.publish("x", 2)  # the same version again: not announced
+        assert not bus.publish("x", 1)  # nor an older one
+        assert bus.publish("y", 1)
+        assert bus.publish("x")  # without a version: always
+        assert subscriber.pending == 2

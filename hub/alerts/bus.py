@@ -10,8 +10,10 @@ is full, the oldest pending id is dropped and remembered as *skipped* (at most
 :data:`MAX_SKIPPED`, oldest forgotten first); the next delivery hands the skipped ids over so
 the subscription can tell the client which of them (visible to it) to re-read.
 
-The bus lives in one process: with several hub processes, a subscriber hears only of changes
-made through its own process.
+The bus lives in one process; :class:`hub.alerts.relay.AlertRelay` brings it the changes made
+through other processes (workers, instances) by polling the graph. A change published with its
+version is announced once however it arrives: a version no newer than the last one this bus
+announced for that alert is not announced again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from dataclasses import dataclass
 
 DEFAULT_QUEUE = 64
 MAX_SKIPPED = 100
+REMEMBERED_VERSIONS = 10_000
+"""Alerts whose last announced version the bus remembers (least recently announced forgotten
+first); forgetting one costs at most a repeated event, which delivery re-reads anyway."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +85,26 @@ class AlertBus:
             raise ValueError(f"queue_size must be at least 1, not {queue_size}")
         self._queue_size = queue_size
         self._subscribers: set[Subscriber] = set()
+        self._versions: OrderedDict[str, int] = OrderedDict()
 
-    def publish(self, alert_id: str) -> None:
-        """Tell every subscriber that ``alert_id`` changed (raise, update, withdraw, reshare)."""
+    def publish(self, alert_id: str, version: int | None = None) -> bool:
+        """Tell every subscriber that ``alert_id`` changed (raise, update, withdraw, reshare).
+
+        Called by the alert service after a change (with the new version) and by the relay.
+        Returns False, announcing nothing, when ``version`` is not newer than the last version
+        announced for the alert; without a version the change is always announced.
+        """
+        if version is not None:
+            last = self._versions.get(alert_id)
+            if last is not None and version <= last:
+                return False
+            self._versions[alert_id] = version
+            self._versions.move_to_end(alert_id)
+            while len(self._versions) > REMEMBERED_VERSIONS:
+                self._versions.popitem(last=False)
         for subscriber in tuple(self._subscribers):
             subscriber.offer(alert_id)
+        return True
 
     @contextmanager
     def subscribe(self) -> Iterator[Subscriber]:

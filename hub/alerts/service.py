@@ -247,7 +247,7 @@ class AlertService:
         await self._store.run(cypher.PRUNE_CONCERNS,
                               {"id": record_id, "keep": [e.id for e in edges]})
         if self._bus is not None:
-            self._bus.publish(record_id)
+            self._bus.publish(record_id, new_version)
         found = await AlertReads(actor.reader).alert(record_id)
         if found is None:  # the owner always sees its own alert; absent means it was deleted
             raise _not_found(record_id)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from urllib.parse import urlsplit
 
 from hub.errors import ConfigError
@@ -72,3 +72,23 @@ async def compact_embedded(settings: Settings) -> bool:
         return False
     await asyncio.to_thread(EmbeddedFalkor(settings.data_dir).compact)
     return True
+
+
+@contextmanager
+def embedded_kept(settings: Settings) -> Iterator[None]:
+    """Keep the embedded server running for the block when ``HUB_GRAPH_URI`` is ``embedded:``:
+    started here unless one already serves the data directory, and then stopped at the end.
+
+    ``hub serve --workers N`` holds it around its workers, which open and close the store
+    themselves (reusing this server, never stopping it). Raises GraphUnavailableError when the
+    server cannot start.
+    """
+    if settings.graph_uri.split(":", 1)[0].lower() != "embedded":
+        yield
+        return
+    server = EmbeddedFalkor(settings.data_dir)
+    server.start()
+    try:
+        yield
+    finally:
+        server.stop()

@@ -47,6 +47,19 @@ WRITE_ALERT = statement(
     Mode.WRITE,
 )
 
+CHANGED_SINCE = statement(
+    "alerts.changed_since",
+    # A system read for the cross-process relay (hub.alerts.relay): ids and versions only, never
+    # content. Each subscriber re-reads an announced alert under its own visibility, so no
+    # access filter belongs here. ``changed_at`` is fixed-width ISO text: text order is time.
+    """
+    MATCH (a:RiskAlert)
+    WHERE a.changed_at >= $since
+    WITH a ORDER BY a.changed_at DESC LIMIT $limit
+    RETURN a.id AS id, coalesce(a.version, 0) AS version
+    """,
+)
+
 PRUNE_CONCERNS = statement(
     "alerts.prune_concerns",
     "MATCH (a:RiskAlert {id: $id})-[r:CONCERNS]->(m:Entity)"
