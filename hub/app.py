@@ -345,13 +345,35 @@ async def prepare_store(store: GraphStore, *, migrate: bool, seed_scale: str | N
             await seed(store, seed_scale, 2025)
 
 
+SCHEDULE_LOCK = "patterns-schedule.lock"
+"""The file in the data directory whose lock marks the worker that runs the pattern schedule."""
+
+
 def serve_app() -> Starlette:
     """A worker's app for ``hub serve --workers N`` (uvicorn imports ``hub.app:serve_app``).
 
     Settings come from the environment; nothing is migrated or seeded, the parent process did
     that before starting the workers. The embedded graph server the parent started is reused
-    and left running.
+    and left running. Only one worker runs the pattern schedule
+    (``HUB_PATTERNS_INTERVAL_SECONDS``): the first to lock :data:`SCHEDULE_LOCK`, for as long
+    as its app lives (``app.state.schedule_lock``).
     """
+    import fcntl
+
     from hub.settings import load_settings
 
-    return build_app(load_settings())
+    settings = load_settings()
+    lock = None
+    if settings.patterns_interval_s > 0:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = (settings.data_dir / SCHEDULE_LOCK).open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            lock = None
+            log.info("pattern rules: another worker runs the schedule")
+            settings = settings.with_(patterns_interval_s=0)
+    app = build_app(settings)
+    app.state.schedule_lock = lock
+    return app

@@ -3,6 +3,7 @@ server, and SIGTERM stops the workers and then the graph server."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hub.app import serve_app
 from hub.auth import dev_issuer
 from hub.errors import ConfigError
 from hub.principal import Role
@@ -110,3 +112,24 @@ def test_the_worker_and_relay_settings_are_read_and_checked() -> None:
                         ("HUB_ALERT_POLL_SECONDS", "nan"), ("HUB_ALERT_POLL_SECONDS", "inf")]:
         with pytest.raises(ConfigError, match=name):
             load_settings({name: value})
+
+
+def test_only_one_worker_runs_the_pattern_schedule(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    for name, value in {"HUB_DATA_DIR": str(tmp_path), "HUB_DEV_ISSUER": "true",
+                        "HUB_POLICY_DIR": str(ROOT / "policies"),
+                        "HUB_PATTERNS_INTERVAL_SECONDS": "60"}.items():
+        monkeypatch.setenv(name, value)
+    caplog.set_level(logging.INFO, logger="hub.app")
+    first = serve_app()
+    try:
+        second = serve_app()
+        assert first.state.schedule_lock is not None
+        assert second.state.schedule_lock is None
+        assert "another worker runs the schedule" in caplog.text
+    finally:
+        first.state.schedule_lock.close()
+    third = serve_app()  # the schedule's worker has gone: the next one takes it over
+    assert third.state.schedule_lock is not None
+    third.state.schedule_lock.close()
