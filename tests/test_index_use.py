@@ -27,3 +27,11 @@ async def test_filtered_lookups_start_from_an_index(
 ) -> None:
     plan = await store.plan(statement, {**params, "vis": VIS.as_params()})
     assert "Index Scan" in plan, plan
+
+
+async def test_the_alert_relay_poll_reads_an_index(store: FalkorStore) -> None:
+    # Every serving process polls once a second: it must not scan every alert.
+    from hub.graph.cypher.alerts import CHANGED_SINCE
+
+    plan = await store.plan(CHANGED_SINCE, {"since": "2026-01-01T00:00:00Z", "limit": 10})
+    assert "Index Scan" in plan, plan

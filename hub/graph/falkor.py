@@ -151,7 +151,7 @@ def _literal(value: Any) -> str:
         return "[" + ",".join(map(_literal, value)) + "]"
     if isinstance(value, Mapping):
         return "{" + ",".join(f"{_key(key)}:{_literal(item)}" for key, item in value.items()) + "}"
-    return stringify_param_value(value)  # null, booleans and numbers, as the client writes them
+    return str(stringify_param_value(value))  # null, booleans, numbers: the client's text
 
 
 def _key(key: Any) -> str:
