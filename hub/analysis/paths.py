@@ -55,7 +55,7 @@ was found for 95 % (20,000 rows: 90 %; the former bound of 8 reads of 5,000 rows
 MAX_STATEMENTS = 24
 """Scan statements one search may send (reads are per kind of frontier node)."""
 DEFAULT_DEGREE = 10.0
-"""Links assumed for a node of a kind the search has not read yet."""
+"""Neighbours assumed for a node of a kind the search has not read yet."""
 SUPER_DEGREE = 200
 """A node with this many visible neighbours (a customs broker, a big forwarder) is a
 super-node: a path may meet there, but the search does not walk through it."""
@@ -96,8 +96,8 @@ class _Side:
 
 @dataclass(slots=True)
 class _Degrees:
-    """Visible links per node, learnt by kind from the nodes a search has read: what reading
-    a frontier will cost. A consignment has a handful of links; a vehicle, a driver or an
+    """Visible neighbours per node, learnt by kind from the nodes a search has read: what
+    reading a frontier will cost. A consignment has a handful; a vehicle, a driver or an
     address may have hundreds, so the side with fewer nodes is not always the cheaper one."""
 
     read: dict[str, list[int]] = field(default_factory=dict)
@@ -108,7 +108,7 @@ class _Degrees:
         seen[1] += 1
 
     def estimates(self, side: _Side) -> list[float]:
-        """The links each node of ``side``'s frontier is expected to have."""
+        """The neighbours each node of ``side``'s frontier is expected to have."""
         mean = {kind: total / count for kind, (total, count) in self.read.items()}
         return [mean.get(side.kind.get(node, ""), DEFAULT_DEGREE) for node in side.frontier]
 
