@@ -83,28 +83,34 @@ def _edge_fields(var: str) -> str:
     return ", ".join("%s.%s" % (var, f) for f in EDGE_FIELDS[1:]) + ", " + _time(EDGE_TIME, var)
 
 
+def _frontier_links(pattern: str) -> str:
+    """The start of a frontier scan: each visible node ``f`` of $frontier and the links
+    ``r`` to neighbours ``m`` that pass $q: $q.members, $q.kinds and $q.types (null means
+    any; $q.admit ids pass whatever their kind and date), node and edge dates, and the access
+    filter on both. The node tests come first: FalkorDB evaluates a WHERE left to right and
+    stops at the first false term, and reading an untyped edge costs several times reading a
+    node."""
+    return """
+    UNWIND $frontier AS fid
+    MATCH (f:Entity {id: fid})
+    WITH f
+    WHERE @visible(f)
+    MATCH """ + pattern + """
+    WHERE ($q.members IS NULL OR m.id IN $q.members)
+      AND ($q.kinds IS NULL OR m.kind IN $q.kinds OR m.id IN $q.admit) AND @visible(m)
+      AND (m.id IN $q.admit OR """ + within(_time(NODE_TIME, "m")) + """)
+      AND ($q.types IS NULL OR type(r) IN $q.types) AND @visible(r)
+      AND """ + within(_time(EDGE_TIME, "r")) + "\n"
+
+
 NEIGHBOURS = statement(
     "links.neighbours",
     # One row per frontier node: how many visible links it has (up to the budget, counted over
     # the whole frontier) and the first $k of them, links to $q.known nodes first. A link is
     # [edge id, type, outgoing?, neighbour id, neighbour kind] and, when $q.detail, the edge's
-    # [owner agency, owner party, distribution, share list, time]. $q.types / $q.kinds /
-    # $q.members null means any; $q.admit lists ids admitted whatever their kind and date (the
-    # seeds). Only the listed links are read beyond their ids (collect keeps references, not
-    # properties). The cheap, selective tests come first: FalkorDB evaluates a WHERE left to
-    # right and stops early, and reading an edge's properties is the dearest part.
-    """
-    UNWIND $frontier AS fid
-    MATCH (f:Entity {id: fid})
-    WITH f
-    WHERE @visible(f)
-    MATCH (f)-[r]-(m)
-    WHERE ($q.types IS NULL OR type(r) IN $q.types)
-      AND ($q.members IS NULL OR m.id IN $q.members)
-      AND ($q.kinds IS NULL OR m.kind IN $q.kinds OR m.id IN $q.admit)
-      AND @visible(m) AND @visible(r)
-      AND (m.id IN $q.admit OR """ + within(_time(NODE_TIME, "m")) + """)
-      AND """ + within(_time(EDGE_TIME, "r")) + """
+    # [owner agency, owner party, distribution, share list, time]. Only the listed links are
+    # read beyond their ids (collect keeps references, not properties).
+    _frontier_links("(f)-[r]-(m)") + """
     WITH f, r, m LIMIT $budget
     WITH f, r, m, CASE WHEN m.id IN $q.known THEN 0 ELSE 1 END AS fresh
     ORDER BY f.id, fresh, r.id
@@ -116,29 +122,18 @@ NEIGHBOURS = statement(
     """,
 )
 
+# The neighbours-only form of NEIGHBOURS for searches: one row per visible frontier node with
+# the visible neighbours it reaches through at least one visible link (the same filters), up
+# to the budget over the whole frontier, and how many. Neighbours come grouped by kind,
+# [kind, [id, ...]], so a kind travels once per group; no edge is listed, ordered or
+# projected, which is what makes it cheaper than NEIGHBOURS.
 _REACH = """
-    UNWIND $frontier AS fid
-    MATCH (f:Entity {id: fid})
-    WITH f
-    WHERE @visible(f)
-    MATCH %(pattern)s
-    WHERE ($q.kinds IS NULL OR m.kind IN $q.kinds OR m.id IN $q.admit) AND @visible(m)
-      AND (m.id IN $q.admit OR """ + within(_time(NODE_TIME, "m")) + """)
-      AND ($q.types IS NULL OR type(r) IN $q.types) AND @visible(r)
-      AND """ + within(_time(EDGE_TIME, "r")) + """
     WITH DISTINCT f, m LIMIT $budget
     WITH f, m.kind AS kind, collect(m.id) AS ids, count(m) AS n
     RETURN f.id AS id, sum(n) AS total, collect([kind, ids]) AS groups
 """
-# The neighbours-only form of NEIGHBOURS for searches: one row per visible frontier node with
-# the visible neighbours it reaches through at least one visible edge (filters as NEIGHBOURS:
-# $q.types, $q.kinds, $q.admit, node and edge dates), up to the budget over the whole
-# frontier, and how many. Neighbours come grouped by kind, [kind, [id, ...]], so a kind
-# travels once per group; no edge is listed, ordered or projected, which is what makes it
-# cheaper than NEIGHBOURS. The node tests come first: on FalkorDB reading an untyped edge
-# costs several times reading its end node, and a WHERE stops at the first false term.
 
-REACH = statement("links.reach", _REACH % {"pattern": "(f)-[r]-(m)"})
+REACH = statement("links.reach", _frontier_links("(f)-[r]-(m)") + _REACH)
 
 TYPED_REACH_MAX = 6
 """Relationship types up to which naming them beats an untyped pattern. FalkorDB finds the
@@ -153,8 +148,8 @@ def _types_of(kind: str) -> tuple[str, ...]:
 
 
 REACH_BY_KIND: dict[str, Statement] = {
-    kind.label: statement("links.reach.%s" % kind.label, _REACH % {
-        "pattern": "(f)-[r:%s]-(m)" % "|".join(_types_of(kind.label))})
+    kind.label: statement("links.reach.%s" % kind.label, _frontier_links(
+        "(f)-[r:%s]-(m)" % "|".join(_types_of(kind.label))) + _REACH)
     for kind in NODE_KINDS if len(_types_of(kind.label)) <= TYPED_REACH_MAX
 }
 """REACH for a frontier of one kind that takes part in few relationship types (a vehicle, a
