@@ -14,7 +14,7 @@ import pytest
 
 from hub.analysis import exports
 from hub.analysis.expansion import expand
-from hub.analysis.links import ScanFilter, Scanner, Window, epoch_ms, visible_because
+from hub.analysis.links import ScanFilter, Scanner, Window, visible_because
 from hub.analysis.network import network
 from hub.analysis.paths import shortest_paths
 from hub.analysis.shared import shared_identifiers
@@ -40,6 +40,7 @@ from hub.model import (
 )
 from hub.policy.audit import AuditTrail
 from hub.principal import Principal, Role
+from hub.times import epoch_ms
 from hub.visibility import Audience, Visibility
 
 SRC = Provenance("test", "links", 1_700_000_000_000)

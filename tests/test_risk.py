@@ -31,7 +31,6 @@ from hub.analysis.risk.scoring import THRESHOLDS, Channel, Score, Thresholds, sc
 from hub.api.context import RequestContext
 from hub.api.schema import build_schema
 from hub.checks.lpco_rules import Document, Use
-from hub.checks.signals import epoch_ms
 from hub.cli import app
 from hub.errors import ConfigError, InputError
 from hub.graph.embedded import EmbeddedFalkor
@@ -45,6 +44,7 @@ from hub.policy import CasbinPolicy
 from hub.policy.audit import AuditTrail
 from hub.principal import Role
 from hub.settings import Settings
+from hub.times import epoch_ms
 from hub.visibility import Visibility
 from tests.callers import principal
 

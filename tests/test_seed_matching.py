@@ -15,7 +15,7 @@ from connectors.seed_plus import SeedPlusConnector
 from hub.checks.seed_matching import MatchOutcome, MatchRules, SeedMatcher, match_messages
 from hub.checks.seed_messages import message_from_json, plate_key
 from hub.checks.seed_runs import run_seed_matching
-from hub.checks.signals import SignalKind, epoch_ms
+from hub.checks.signals import SignalKind
 from hub.cli import app
 from hub.graph.embedded import EmbeddedFalkor
 from hub.graph.falkor import FalkorStore
@@ -24,6 +24,7 @@ from hub.ingest.pipeline import ingest_stream, sharing_for
 from hub.model import Distribution, Sharing
 from hub.policy import CasbinPolicy
 from hub.settings import Settings
+from hub.times import epoch_ms
 from tests.callers import principal
 
 POLICY = CasbinPolicy(Settings().policy_dir)

@@ -31,6 +31,7 @@ from hub.graph.cypher.links import (
 from hub.graph.statements import Statement
 from hub.graph.store import GraphStore, Row
 from hub.model import NODE_KIND_BY_LABEL, NODE_KINDS, REL_KIND_BY_TYPE
+from hub.times import epoch_ms
 from hub.visibility import Visibility
 
 ROW_BUDGET = 2_000
@@ -80,23 +81,6 @@ def _iso(ms: int) -> str:
         return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     except (OverflowError, OSError, ValueError):
         raise InputError(f"{ms} is not a usable epoch-millisecond time") from None
-
-
-def epoch_ms(value: Any) -> int | None:
-    """A stored time (epoch ms, or ISO 8601 text in UTC) as epoch milliseconds; None if neither."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return int(value)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
 
 
 def iso_text(value: Any) -> str | None:

@@ -23,11 +23,11 @@ from hub.analysis.links import (
     Window,
     check_range,
     display_label,
-    epoch_ms,
     visible_because,
 )
 from hub.errors import InputError, NotFoundError
 from hub.graph.cypher.links import TIMELINE, TIMELINE_CLASSES, TIMELINE_SELF
+from hub.times import epoch_ms
 
 MAX_FIRST = 100
 SUBJECT_BUDGET = 5_000

@@ -15,11 +15,12 @@ from hub.checks.aeo_changes import sync_aeo_history
 from hub.checks.lpco_runs import LpcoRunReport, check_consignments, check_everything
 from hub.checks.seed_matching import MatchRules
 from hub.checks.seed_runs import SeedRunReport, run_seed_matching
-from hub.checks.signals import checked_day, epoch_ms
+from hub.checks.signals import checked_day
 from hub.errors import InputError
 from hub.graph.connect import open_store
 from hub.policy.engine import PolicyEngine
 from hub.settings import Settings
+from hub.times import epoch_ms
 
 
 def _day_bounds(since: str, until: str | None) -> tuple[int, int]:

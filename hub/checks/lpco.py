@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.checks.lpco_rules import RULES, Document, LpcoRules, Presentation, Use, problems
-from hub.checks.signals import Signal, day_of, epoch_ms, sorted_signals
+from hub.checks.signals import Signal, day_of, sorted_signals
 from hub.graph.cypher import checks as cypher
 from hub.graph.reader import GraphReader
 from hub.graph.store import GraphStore
+from hub.times import epoch_ms
 
 BATCH = 500
 """Consignment (and document) ids per statement."""

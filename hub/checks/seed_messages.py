@@ -17,8 +17,8 @@ from typing import Any
 from anyascii import anyascii
 
 from hub.analysis.names import name_key, name_similarity
-from hub.checks.signals import epoch_ms
 from hub.errors import InputError
+from hub.times import epoch_ms
 
 DIRECTIONS = ("exit", "entry")
 _NOT_KEY = re.compile(r"[^A-Z0-9]")

@@ -15,6 +15,7 @@ from enum import StrEnum
 
 from hub.errors import InputError
 from hub.model import EdgeRecord, NodeRecord, Provenance, Record, Sharing, stable_id
+from hub.times import epoch_ms
 
 
 class Severity(StrEnum):
@@ -110,30 +111,6 @@ def sorted_signals(signals: Iterable[Signal]) -> list[Signal]:
 
 
 # ---- instants: the graph holds epoch milliseconds (demo) and ISO text (connectors) ----------
-
-def epoch_ms(value: object) -> int | None:
-    """An instant as epoch milliseconds: from epoch ms, an ISO date or an ISO date-time.
-
-    A date-time without offset is taken as UTC; anything unreadable gives None.
-    """
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return int(value)
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            moment = datetime.combine(date.fromisoformat(text), datetime.min.time())
-        else:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
-
 
 def day_of(value: object) -> str | None:
     """The UTC calendar day (``YYYY-MM-DD``) of an instant in any form :func:`epoch_ms` reads."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from hub.checks.lpco_rules import Document
 from hub.model import CEFTA_PARTIES
@@ -43,19 +43,6 @@ def day_of(text: str | None) -> str | None:
     if not text or len(text) < 10:
         return None
     return text[:10]
-
-
-def epoch_ms(instant: str | None) -> int | None:
-    """Epoch milliseconds of an ISO date or UTC date-time text (a bare date is its midnight)."""
-    if not instant:
-        return None
-    try:
-        moment = datetime.fromisoformat(instant.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
 
 
 def days_between(earlier: str, later: str) -> int:

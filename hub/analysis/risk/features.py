@@ -54,9 +54,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from hub.analysis.risk.evidence import Evidence, epoch_ms, is_foreign, is_non_cefta
+from hub.analysis.risk.evidence import Evidence, is_foreign, is_non_cefta
 from hub.analysis.risk.profiles import Profile
 from hub.analysis.risk.scoring import lpco_problems, score
+from hub.times import epoch_ms
 
 FEATURES: tuple[str, ...] = (
     "rules_score", "profile_hits", "profile_weight",

@@ -48,10 +48,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hub.analysis.risk.evidence import AlertLink, Evidence, SignalLink, epoch_ms
+from hub.analysis.risk.evidence import AlertLink, Evidence, SignalLink
 from hub.analysis.risk.profiles import Profile, match
 from hub.checks import lpco_rules
 from hub.checks.lpco_rules import Document, Presentation
+from hub.times import epoch_ms
 
 
 class Channel(StrEnum):

@@ -37,7 +37,6 @@ from hub.analysis.risk.evidence import (
     OperatorFacts,
     SignalFact,
     SignalLink,
-    epoch_ms,
 )
 from hub.analysis.risk.profiles import Profile, profile_from_row
 from hub.checks.lpco import document_from_row
@@ -45,6 +44,7 @@ from hub.checks.lpco_rules import Document
 from hub.graph.cypher import risk as cypher
 from hub.graph.statements import Statement
 from hub.graph.store import GraphStore, Row
+from hub.times import epoch_ms
 from hub.visibility import Visibility
 
 MAX_HOPS = 2
