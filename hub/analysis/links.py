@@ -257,26 +257,24 @@ def display_label(row: Mapping[str, Any]) -> str:
 
 # ---- checks --------------------------------------------------------------------------------------
 
-def check_types(types: Iterable[str] | None) -> tuple[str, ...] | None:
-    if types is None:
+def _known(argument: str, what: str, values: Iterable[str] | None,
+           vocabulary: Mapping[str, object]) -> tuple[str, ...] | None:
+    """``values`` without repeats, each one of ``vocabulary``; None stays None (any)."""
+    if values is None:
         return None
-    chosen = tuple(dict.fromkeys(types))
-    unknown = [t for t in chosen if t not in REL_KIND_BY_TYPE]
+    chosen = tuple(dict.fromkeys(values))
+    unknown = [v for v in chosen if v not in vocabulary]
     if unknown:
-        raise InputError(f"relTypes: unknown relationship types {unknown}; use "
-                         + ", ".join(REL_KIND_BY_TYPE))
+        raise InputError(f"{argument}: unknown {what} {unknown}; use " + ", ".join(vocabulary))
     return chosen
+
+
+def check_types(types: Iterable[str] | None) -> tuple[str, ...] | None:
+    return _known("relTypes", "relationship types", types, REL_KIND_BY_TYPE)
 
 
 def check_kinds(kinds: Iterable[str] | None) -> tuple[str, ...] | None:
-    if kinds is None:
-        return None
-    chosen = tuple(dict.fromkeys(kinds))
-    unknown = [k for k in chosen if k not in NODE_KIND_BY_LABEL]
-    if unknown:
-        raise InputError(f"nodeKinds: unknown kinds {unknown}; use "
-                         + ", ".join(NODE_KIND_BY_LABEL))
-    return chosen
+    return _known("nodeKinds", "kinds", kinds, NODE_KIND_BY_LABEL)
 
 
 def check_range(name: str, value: int, low: int, high: int) -> None:
