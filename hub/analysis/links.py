@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from hub.errors import InputError, LimitError
 from hub.graph.cypher.links import (
     BETWEEN,
     EDGE_FIELDS,
+    MEET,
     NEIGHBOURS,
     NODES,
     REACH,
@@ -47,6 +48,7 @@ HUB_KINDS = ("Party", "Agency", "BorderCrossingPoint", "RiskProfile")
 through (except from themselves), because everything is two hops apart through them."""
 
 _DETAIL_CHUNK = 100
+_MEET_CHUNK = 200
 _PERSONAL = {kind.label: kind.personal for kind in NODE_KINDS}
 
 
@@ -364,6 +366,29 @@ class Scanner:
         return await self._bounded(statement, {"q": where.params()}, frontier, reached, Reach,
                                    settle_at=settle_at, max_statements=max_statements,
                                    budget=budget)
+
+    async def meet(self, frontier: Sequence[str], members: Collection[str],
+                   where: ScanFilter) -> tuple[dict[str, list[str]], bool]:
+        """The visible neighbours among ``members`` of each visible frontier node, through
+        visible links passing ``where`` (MEET), by frontier node; and False when a
+        statement reached the budget (a lower bound). Reads the frontier in chunks of
+        :data:`_MEET_CHUNK` nodes, together."""
+        wanted = list(dict.fromkeys(frontier))
+        chunks = [wanted[i:i + _MEET_CHUNK] for i in range(0, len(wanted), _MEET_CHUNK)]
+        params = {"q": where.params(), "vis": self.vis, "members": list(members),
+                  "budget": self.budget}
+        self.sent += len(chunks)
+        results = await asyncio.gather(*(
+            self.store.run(MEET, {**params, "frontier": chunk}) for chunk in chunks))
+        found: dict[str, list[str]] = {}
+        complete = True
+        for rows in results:
+            read = sum(int(row["total"]) for row in rows)
+            self.read += read
+            complete &= read < self.budget
+            for row in rows:
+                found[row["id"]] = list(row["ids"])
+        return found, complete
 
     async def _bounded(self, statement: Statement, params: Mapping[str, Any],
                        frontier: Sequence[str], build: Callable[[Row, bool], _Found],

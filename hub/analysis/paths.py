@@ -3,12 +3,18 @@
 FalkorDB 4.16 applies a WHERE on ``shortestPath``/``allShortestPaths`` after the search: when
 the shortest path crosses a hidden record it answers nothing instead of the longer visible
 path. So the search is a bidirectional breadth-first search here, one filtered scan per hop
-(hub.analysis.links: every node and edge read passes ``@visible`` inside the query), always
-growing the smaller side. It stops at the first hop where the two sides meet: then every
-shortest path has its node at the forward depth in both visited sets, and the paths are
-enumerated from the parents recorded on each side. The scans list neighbours only
-(:meth:`Scanner.reach`); the edges of the paths kept are read at the end
-(:meth:`Scanner.between`), through the same filter.
+(hub.analysis.links: every node and edge read passes ``@visible`` inside the query), growing
+the side cheaper to read (estimated from the links per kind the search has seen so far). It
+stops at the first hop where the two sides meet, and the paths are enumerated from the
+parents recorded on each side. The scans list neighbours only (:meth:`Scanner.reach`); the
+edges of the paths kept are read at the end (:meth:`Scanner.between`), through the same
+filter.
+
+A hop that is not the last stops reading once it has :data:`MAX_FRONTIER` new nodes (or
+enough meetings). The last hop reads only the links from its frontier to nodes the other side
+reached (:meth:`Scanner.meet`), then confirms the frontier nodes they leave from are no
+super-nodes: on the 1M-consignment demo that made a search about four times cheaper than
+reading the last frontier in full, for as many paths found.
 
 Bounds: each scan statement reads at most :data:`BUDGET` rows, a search at most
 :data:`MAX_ROWS` rows in :data:`MAX_STATEMENTS` statements; a side's frontier is cut at
@@ -16,8 +22,7 @@ Bounds: each scan statement reads at most :data:`BUDGET` rows, a search at most
 never walked through, only reached as an end; super-nodes (:data:`SUPER_DEGREE` visible
 neighbours or more) are reached, so a path may meet there, but not walked through. When a
 bound cut the search, ``exhaustive`` is false: the paths found are real and visible, but a
-shorter one may exist. Each hop grows the side cheaper to read, estimated from the links per
-kind the search has seen so far.
+shorter one may exist.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from hub.analysis.links import (
     HUB_KINDS,
     Link,
     LinkGraph,
+    Reach,
     ScanFilter,
     Scanner,
     Window,
@@ -56,6 +62,20 @@ MAX_STATEMENTS = 24
 """Scan statements one search may send (reads are per kind of frontier node)."""
 DEFAULT_DEGREE = 10.0
 """Neighbours assumed for a node of a kind the search has not read yet."""
+WAVE = 2
+"""Scan statements a hop sends together: enough to keep both cores of a small server busy
+for one search, few enough that a hop which can stop early does not read much past it."""
+LAST_HOP_READS = 16
+"""Frontier nodes the last hop reads in full at a time, to confirm that a link it found to
+the other side does not leave from a super-node."""
+LAST_HOP_WAVES = 2
+"""Rounds of those reads before the last hop gives up confirming (the answer is then not
+exhaustive): a frontier whose first 32 links to the other side all leave from super-nodes."""
+GROW_BUDGET = 250
+"""Rows a read of a hop that is not the last is sized to. Such a hop stops once it has
+:data:`MAX_FRONTIER` new nodes, so small reads stop close to that point: on 100 random
+operator pairs of the 1M-consignment demo, reads of 250 rows answered in a mean of 55 ms,
+reads of 500 in 70 and of 1,000 in 95, finding a path for as many pairs."""
 SUPER_DEGREE = 200
 """A node with this many visible neighbours (a customs broker, a big forwarder) is a
 super-node: a path may meet there, but the search does not walk through it."""
@@ -198,68 +218,152 @@ async def _search(scanner: Scanner, task: _Task, *, candidates: int) -> _Search:
         # Grow the side that is cheaper to read: both must be read anyway until they meet.
         side = forward if degrees.cost(forward) <= degrees.cost(backward) else backward
         other = backward if side is forward else forward
-        exhaustive &= await _step(scanner, task, side, other, degrees)
-        # The first hop where the sides meet: every shortest path has its node at the forward
-        # depth in both visited sets, at exactly the depth each side has reached.
-        meeting = sorted(n for n in side.frontier if other.dist.get(n) == other.depth)
+        if forward.depth + backward.depth + 1 < task.max_hops:
+            exhaustive &= await _grow(scanner, task, side, other, degrees, wanted=candidates)
+        else:
+            exhaustive &= await _last_hop(scanner, task, side, other, degrees,
+                                          wanted=candidates)
+        meeting = _meeting(side, other)
         if meeting:
             break
     chains = tuple(itertools.islice(_enumerate(forward, backward, meeting), candidates))
     return _Search(chains, exhaustive, len(forward.supers | backward.supers))
 
 
-async def _step(scanner: Scanner, task: _Task, side: _Side, other: _Side,
-                degrees: _Degrees) -> bool:
-    """Grow ``side`` by one hop; False when a bound cut what was read. A node on the
-    ``other`` side's frontier joins the new frontier even past :data:`MAX_FRONTIER`: the
-    sides meet there."""
-    statements, rows = MAX_STATEMENTS - scanner.sent, MAX_ROWS - scanner.read
-    if statements <= 0 or rows <= 0:
-        side.frontier = []
-        return False
-    # A read that fills its budget settles its super-nodes (not walked through anyway) and
-    # reads the rest again without them. The scan's kind filter keeps reference nodes out,
-    # except the two ends. The reads of a hop run together and share what is left.
-    where, ends, super_degree = task.where, (task.source, task.target), task.super_degree
-    chunks = degrees.chunks(side, BUDGET)[:statements]
-    share = {"settle_at": super_degree, "max_statements": max(1, statements // len(chunks)),
-             "budget": max(1, min(BUDGET, rows // len(chunks)))}
-    reads = await asyncio.gather(*(
-        scanner.reach(chunk, where, kind=kind, **share) for kind, chunk in chunks))
-    found = {node: reach for reached in reads for node, reach in reached.items()}
-    exact = True
+def _meeting(side: _Side, other: _Side) -> list[str]:
+    """The nodes ``side`` just reached that the other side has reached too, those on the
+    shortest paths. When no bound cut the search they all lie at the other side's depth;
+    when one did, a node the other side reached earlier may give a shorter path."""
+    both = [node for node in side.frontier if node in other.dist]
+    if not both:
+        return []
+    shortest = min(other.dist[node] for node in both)
+    return sorted(node for node in both if other.dist[node] == shortest)
+
+
+async def _grow(scanner: Scanner, task: _Task, side: _Side, other: _Side, degrees: _Degrees,
+                *, wanted: int) -> bool:
+    """Grow ``side`` by one hop that is not the last; False when a bound cut what was read.
+
+    The frontier is read :data:`WAVE` statements at a time, each sized to
+    :data:`GROW_BUDGET` rows. Reading stops once ``wanted`` nodes where the sides meet are
+    found (when no bound cut the search they all lie on shortest paths, so the rest could
+    only add alternatives), or once :data:`MAX_FRONTIER` new nodes are found: frontier nodes
+    left unread stay reached, and the other side may still meet them. A node the other side
+    has reached joins the new frontier even past the cap: the sides meet there."""
     depth = side.depth + 1
     new: list[str] = []
-    dist, kinds, parents = side.dist, side.kind, side.parents
-    for node in side.frontier:
-        reach = found.get(node)
-        if reach is None:
-            continue
-        if reach.exact:
-            degrees.learn(kinds.get(node, ""), reach.total)
-        if node not in ends and reach.total >= super_degree:
-            side.supers.add(node)  # reached, and a path may meet there, but not walked through
-            exact = False
-            continue
-        # A node whose read the budget cut is walked through what was read: those neighbours
-        # are real and visible, only the answer can no longer claim to be the shortest.
-        exact &= reach.exact
-        for kind, neighbours in reach.groups:
-            for neighbour in neighbours:
-                seen = dist.get(neighbour)
-                if seen is None:
-                    if len(new) >= MAX_FRONTIER and other.dist.get(neighbour) != other.depth:
+    met = 0
+    exact = True
+    chunks = degrees.chunks(side, GROW_BUDGET)
+    while chunks:
+        statements, rows = MAX_STATEMENTS - scanner.sent, MAX_ROWS - scanner.read
+        if statements <= 0 or rows <= 0:
+            return _cut(side, depth, new)
+        wave, chunks = chunks[:min(WAVE, statements)], chunks[min(WAVE, statements):]
+        # A read that fills its budget settles its super-nodes (not walked through anyway)
+        # and reads the rest again without them. The scan's kind filter keeps reference
+        # nodes out, except the two ends. The reads of a wave share what is left.
+        share = {"settle_at": task.super_degree,
+                 "max_statements": max(1, statements // len(wave)),
+                 "budget": max(1, min(BUDGET, rows // len(wave)))}
+        reads = await asyncio.gather(*(
+            scanner.reach(chunk, task.where, kind=kind, **share) for kind, chunk in wave))
+        found = {node: reach for reached in reads for node, reach in reached.items()}
+        for node in (node for _, chunk in wave for node in chunk):
+            reach = found.get(node)
+            if reach is None or not _walkable(task, side, node, reach, degrees):
+                exact &= reach is None
+                continue
+            # A node whose read the budget cut is walked through what was read: those
+            # neighbours are real and visible, only the answer can no longer claim to be
+            # the shortest.
+            exact &= reach.exact
+            for kind, neighbours in reach.groups:
+                for neighbour in neighbours:
+                    meets = neighbour in other.dist
+                    if len(new) >= MAX_FRONTIER and not meets and neighbour not in side.dist:
                         exact = False
                         continue
-                    dist[neighbour] = depth
-                    kinds[neighbour] = kind
-                    new.append(neighbour)
-                elif seen != depth:
-                    continue
-                parents.setdefault(neighbour, []).append(node)
-    side.depth = depth
-    side.frontier = new
+                    if _reach(side, node, neighbour, kind, depth):
+                        new.append(neighbour)
+                        met += meets
+        if met >= wanted:
+            break
+        if chunks and len(new) >= MAX_FRONTIER:
+            return _cut(side, depth, new)
+    side.depth, side.frontier = depth, new
     return exact
+
+
+async def _last_hop(scanner: Scanner, task: _Task, side: _Side, other: _Side,
+                    degrees: _Degrees, *, wanted: int) -> bool:
+    """Grow ``side`` by the last hop the search may take; False when a bound cut it.
+
+    Only a link to a node the other side reached can make a path now, so only those links
+    are read (:meth:`Scanner.meet`). The frontier nodes they leave from are then read in
+    full, :data:`LAST_HOP_READS` at a time and nearest the other side's end first, so that
+    a super-node is not walked through on this hop either; reading stops once ``wanted``
+    meetings are confirmed."""
+    depth = side.depth + 1
+    links, exact = await scanner.meet(side.frontier, list(other.dist), task.where)
+    order = {node: i for i, node in enumerate(side.frontier)}
+    starts = sorted(links, key=lambda node: (min(other.dist[m] for m in links[node]),
+                                              order[node]))
+    new: list[str] = []
+    for first in range(0, min(len(starts), LAST_HOP_READS * LAST_HOP_WAVES), LAST_HOP_READS):
+        batch = starts[first:first + LAST_HOP_READS]
+        by_kind: dict[str, list[str]] = {}
+        for node in batch:
+            by_kind.setdefault(side.kind[node], []).append(node)
+        reads = await asyncio.gather(*(
+            scanner.reach(nodes, task.where, kind=kind, settle_at=task.super_degree,
+                          max_statements=2) for kind, nodes in by_kind.items()))
+        found = {node: reach for reached in reads for node, reach in reached.items()}
+        for node in batch:
+            reach = found.get(node)
+            if reach is None or not _walkable(task, side, node, reach, degrees):
+                exact &= reach is None
+                continue
+            exact &= reach.exact
+            new += [m for m in links[node] if _reach(side, node, m, other.kind[m], depth)]
+        if len(new) >= wanted:
+            break
+    else:
+        exact &= len(starts) <= LAST_HOP_READS * LAST_HOP_WAVES
+    side.depth, side.frontier = depth, new
+    return exact
+
+
+def _walkable(task: _Task, side: _Side, node: str, reach: Reach, degrees: _Degrees) -> bool:
+    """Whether the search may walk on from ``node``, read as ``reach``: not a super-node,
+    unless it is one of the ends. Learns the node's degree when the read was complete."""
+    if reach.exact:
+        degrees.learn(side.kind.get(node, ""), reach.total)
+    if node in (task.source, task.target) or reach.total < task.super_degree:
+        return True
+    side.supers.add(node)  # reached, and a path may meet there, but not walked through
+    return False
+
+
+def _reach(side: _Side, parent: str, node: str, kind: str, depth: int) -> bool:
+    """Record that ``side`` reaches ``node`` from ``parent`` at ``depth``; True when it is
+    new to the side (a node reached earlier, at a lower depth, is not a new way there)."""
+    seen = side.dist.get(node)
+    if seen is not None and seen != depth:
+        return False
+    side.parents.setdefault(node, []).append(parent)
+    if seen is None:
+        side.dist[node] = depth
+        side.kind[node] = kind
+        return True
+    return False
+
+
+def _cut(side: _Side, depth: int, new: list[str]) -> bool:
+    """End a hop that a bound stopped: what was reached stays; the answer is not exhaustive."""
+    side.depth, side.frontier = depth, new
+    return False
 
 
 def _chains(side: _Side, node: str) -> Iterator[list[str]]:

@@ -83,7 +83,7 @@ def _edge_fields(var: str) -> str:
     return ", ".join("%s.%s" % (var, f) for f in EDGE_FIELDS[1:]) + ", " + _time(EDGE_TIME, var)
 
 
-def _frontier_links(pattern: str) -> str:
+def _frontier_links(pattern: str, first: str = "") -> str:
     """The start of a frontier scan: each visible node ``f`` of $frontier and the links
     ``r`` to neighbours ``m`` that pass $q: $q.members, $q.kinds and $q.types (null means
     any; $q.admit ids pass whatever their kind and date), node and edge dates, and the access
@@ -96,7 +96,7 @@ def _frontier_links(pattern: str) -> str:
     WITH f
     WHERE @visible(f)
     MATCH """ + pattern + """
-    WHERE ($q.members IS NULL OR m.id IN $q.members)
+    WHERE """ + first + """($q.members IS NULL OR m.id IN $q.members)
       AND ($q.kinds IS NULL OR m.kind IN $q.kinds OR m.id IN $q.admit) AND @visible(m)
       AND (m.id IN $q.admit OR """ + within(_time(NODE_TIME, "m")) + """)
       AND ($q.types IS NULL OR type(r) IN $q.types) AND @visible(r)
@@ -134,6 +134,18 @@ _REACH = """
 """
 
 REACH = statement("links.reach", _frontier_links("(f)-[r]-(m)") + _REACH)
+
+MEET = statement(
+    "links.meet",
+    # The visible neighbours of each visible frontier node that are among $members, through
+    # visible links (REACH's filters), up to the budget: where a search's two sides meet.
+    # The membership test comes first and takes a top-level parameter: a row whose
+    # neighbour is not a member costs a traversal step and a list scan, no edge is read.
+    _frontier_links("(f)-[r]-(m)", first="m.id IN $members AND ") + """
+    WITH DISTINCT f, m LIMIT $budget
+    RETURN f.id AS id, count(m) AS total, collect(m.id) AS ids
+    """,
+)
 
 TYPED_REACH_MAX = 6
 """Relationship types up to which naming them beats an untyped pattern. FalkorDB finds the
