@@ -765,15 +765,18 @@ async def check_expand(api: Api, expect: Expect) -> None:
 
 async def check_paths(api: Api, expect: Expect) -> None:
     base = _base_graph(expect)
-    query = ("query($a: ID!, $b: ID!, $types: [String!]) { paths(from: $a, to: $b, limit: 10,"
-             " relTypes: $types) { length paths { nodes { id } edges { id source target } } } }")
+    query = ("query($a: ID!, $b: ID!, $types: [String!], $hops: Int!) { paths(from: $a, to: $b,"
+             " limit: 10, maxHops: $hops, relTypes: $types) { length paths { nodes { id }"
+             " edges { id source target } } } }")
     nodes = expect.nodes()
-    for a, b in list(zip(nodes, reversed(nodes), strict=True))[:2]:
+    # Six hops, and two: a search whose last hop (read differently) comes early.
+    pairs = list(zip(nodes, reversed(nodes), strict=True))[:2]
+    for (a, b), hops in itertools.product(pairs, (6, 2)):
         if a == b:
             continue
-        got = (await api(query, a=a, b=b, types=BASE_TYPES))["paths"]
+        got = (await api(query, a=a, b=b, types=BASE_TYPES, hops=hops))["paths"]
         want = (list(nx.all_shortest_paths(base, a, b)) if nx.has_path(base, a, b) else [])
-        want = [p for p in want if len(p) <= 7]
+        want = [p for p in want if len(p) <= hops + 1]
         assert got["length"] == (len(want[0]) - 1 if want else None), (a, b)
         if len(want) <= 10:
             assert sorted(tuple(n["id"] for n in p["nodes"]) for p in got["paths"]) == sorted(

@@ -333,6 +333,23 @@ async def test_paths_do_not_walk_through_super_nodes(graph: FalkorStore) -> None
     assert [p.nodes for p in bounded.paths] == [(A, C2, DRIVER, C3)]
     assert not bounded.exhaustive
     assert any("super-node" in note for note in bounded.graph.notes)
+    # The same when the vehicle is met on the last hop the search may take, which reads only
+    # the links to the other side and then the nodes they leave from.
+    for hops in (3, 4):
+        last = await shortest_paths(scanner(graph), A, C3, hops, limit=10, super_degree=3)
+        assert [p.nodes for p in last.paths] == [(A, C2, DRIVER, C3)], hops
+        unbounded = await shortest_paths(scanner(graph), A, C3, hops, limit=10)
+        assert sorted(p.nodes for p in unbounded.paths) == sorted(p.nodes for p in both.paths)
+
+
+async def test_the_last_hop_reads_only_links_to_the_other_side(graph: FalkorStore) -> None:
+    # Only links to members come back, through visible records: the hidden consignment C1 is
+    # no frontier node, and B's hidden edge to the address never counts.
+    where = ScanFilter(kinds=tuple(k.label for k in NODE_KINDS), admit=(A, B))
+    links, complete = await scanner(graph).meet([C2, C1, A, B], [VEH, DRIVER, C3, ADDR], where)
+    assert complete
+    assert {node: sorted(ids) for node, ids in links.items()} == {
+        C2: sorted([VEH, DRIVER]), A: [ADDR], B: [C3]}
 
 
 FILTERED_SHORTEST = statement(
@@ -616,6 +633,8 @@ PLAN_PARAMS: dict[str, dict[str, Any]] = {
     "links.nodes": {"ids": ["x"]},
     **{s.name: {"frontier": ["x"], "q": ScanFilter().params(), "budget": 10}
        for s in (statements.REACH, *statements.REACH_BY_KIND.values())},
+    "links.meet": {"frontier": ["x"], "q": ScanFilter().params(), "budget": 10,
+                   "members": ["y"]},
     "links.between": {"pairs": [["a", "b"]], "q": ScanFilter().params()},
     "links.identifiers": {"ids": ["x"], "budget": 10},
     "links.item_operators": {"items": ["x"], "budget": 10},
@@ -628,7 +647,7 @@ PLAN_PARAMS: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("statement", [s for s in (
     statements.NEIGHBOURS, statements.REACH, *statements.REACH_BY_KIND.values(),
-    statements.BETWEEN, statements.NODES, statements.IDENTIFIERS,
+    statements.MEET, statements.BETWEEN, statements.NODES, statements.IDENTIFIERS,
     statements.ITEM_OPERATORS,
     statements.TIMELINE_SELF, statements.TIMELINE)], ids=lambda s: s.name)
 async def test_link_statements_start_from_the_id_index(store: FalkorStore,
