@@ -41,12 +41,16 @@ class FalkorStore:
 
     async def run(self, statement: Statement, params: Mapping[str, Any] | None = None) -> list[Row]:
         with statement_span(statement.name, self.engine):
-            if statement.mode is Mode.READ:
-                _reject_nul(statement.name, params)
+            header = _header(params)
+            if statement.mode is Mode.READ and "\x00" in header:
+                # FalkorDB receives parameters inside the query header, where NUL ends the
+                # text; a value or map key holding one shows in the header.
+                raise InputError(f"a value for {statement.name} contains a NUL character; "
+                                 "remove it")
             # The command the client would send, sent directly: the client parses every value
             # of the compact reply in its own coroutine, which cost more than the query on
             # link-analysis reads; _rows parses the reply in one synchronous pass.
-            command: list[Any] = [_QUERY, self._graph.name, _header(params) + statement.text,
+            command: list[Any] = [_QUERY, self._graph.name, header + statement.text,
                                   "--compact"]
             if statement.mode is Mode.READ:  # a write is never cut short: it would roll back
                 command[0] = _RO_QUERY
@@ -105,19 +109,6 @@ class FalkorStore:
         await self._client.connection.aclose()
 
 
-def _reject_nul(name: str, value: Any) -> None:
-    """FalkorDB receives parameters inside the query header, where NUL ends the text."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise InputError(f"a value for {name} contains a NUL character; remove it")
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            _reject_nul(name, item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _reject_nul(name, item)
-
-
 def _reason(exc: Exception) -> str:
     """The engine's message without the echoed query context."""
     return str(exc).split(" errCtx:")[0].strip()
@@ -142,12 +133,15 @@ def _literal(value: Any) -> str:
     ``stringify_param_value`` writes (backslash and double quote escaped inside double
     quotes, map keys in backticks). Link-analysis reads send lists of thousands of ids, and
     the client's two calls and two replaces per id showed in their profile; a list of plain
-    strings is quoted here in one pass."""
+    strings is quoted here at once."""
     if isinstance(value, str):
         return _quote(value)
     if isinstance(value, list | tuple):
         if all(type(item) is str for item in value):
-            return "[" + ",".join(map(_quote, value)) + "]"
+            text = "".join(value)  # nothing to escape (the usual case): two joins in C
+            if '"' in text or "\\" in text:
+                return "[" + ",".join(map(_quote, value)) + "]"
+            return '["' + '","'.join(value) + '"]' if value else "[]"
         return "[" + ",".join(map(_literal, value)) + "]"
     if isinstance(value, Mapping):
         return "{" + ",".join(f"{_key(key)}:{_literal(item)}" for key, item in value.items()) + "}"
