@@ -239,17 +239,26 @@ async def test_a_super_node_costs_the_budget_and_gives_a_lower_bound(graph: Falk
 
 
 async def test_typed_reach_answers_as_the_untyped_one(graph: FalkorStore) -> None:
-    # A read of one kind names the relationship types that kind can have; it must find what
-    # the untyped read finds, hidden edges (B-ADDR, A-E0..E2) and hidden nodes left out alike.
-    records = path_graph()
+    # A read of one kind names the relationship types that kind can have (an operator's
+    # outgoing and incoming ones apart); it must find and count what the untyped read
+    # does, hidden edges (B-ADDR, A-E0..E2) and hidden nodes left out alike, and a neighbour
+    # linked both ways (SAME_AS) once.
+    lpco = stable_id("Lpco", "licence")
+    extra = [edge("SAME_AS", A, B), edge("SAME_AS", B, A), node("Lpco", lpco, RS, number="L1"),
+             edge("ISSUED_TO", lpco, A), edge("ISSUED_TO", lpco, B, HIDDEN)]
+    await GraphWriter(graph).write(extra)
+    records = path_graph() + extra
     kinds = {r.id: r.label for r in records if isinstance(r, NodeRecord)}
     where = ScanFilter()
     for kind in sorted(set(kinds.values()) | set(statements.REACH_BY_KIND)):
         ids = [i for i, k in kinds.items() if k == kind] or [stable_id(kind, "absent")]
         typed = await scanner(graph).reach(ids, where, kind=kind)
         untyped = await scanner(graph).reach(ids, where)
-        assert {n: sorted((k, sorted(i)) for k, i in r.groups) for n, r in typed.items()} == {
-            n: sorted((k, sorted(i)) for k, i in r.groups) for n, r in untyped.items()}, kind
+        assert {n: (r.total, sorted((k, sorted(i)) for k, i in r.groups))
+                for n, r in typed.items()} == {
+            n: (r.total, sorted((k, sorted(i)) for k, i in r.groups))
+            for n, r in untyped.items()}, kind
+    assert (await scanner(graph).reach([A], where, kind="Operator"))[A].total == 14
     hidden_edge = (await scanner(graph).reach([ADDR], where, kind="Address"))[ADDR]
     assert [i for _, ids in hidden_edge.groups for i in ids] == [A]  # B's edge is hidden
 

@@ -365,7 +365,7 @@ class Scanner:
         statement = REACH_BY_KIND.get(kind or "", REACH)
         return await self._bounded(statement, {"q": where.params()}, frontier, reached, Reach,
                                    settle_at=settle_at, max_statements=max_statements,
-                                   budget=budget)
+                                   budget=budget, merge=_merge_reach)
 
     async def meet(self, frontier: Sequence[str], members: Collection[str],
                    where: ScanFilter) -> tuple[dict[str, list[str]], bool]:
@@ -393,9 +393,12 @@ class Scanner:
     async def _bounded(self, statement: Statement, params: Mapping[str, Any],
                        frontier: Sequence[str], build: Callable[[Row, bool], _Found],
                        empty: Callable[..., _Found], *, settle_at: int | None,
-                       max_statements: int | None, budget: int | None) -> dict[str, _Found]:
-        """Run a per-frontier-node ``statement`` (rows with ``id`` and ``total``) within the
-        row budget, settling and splitting as :meth:`scan` describes."""
+                       max_statements: int | None, budget: int | None,
+                       merge: Callable[[list[Row]], list[Row]] | None = None,
+                       ) -> dict[str, _Found]:
+        """Run a per-frontier-node ``statement`` (rows with ``id`` and ``total``; ``merge``
+        makes one row per node of a statement that may answer several) within the row
+        budget, settling and splitting as :meth:`scan` describes."""
         found: dict[str, _Found] = {}
         budget = budget or self.budget
         allowed = max_statements or self.max_statements
@@ -408,6 +411,8 @@ class Scanner:
             self.sent += 1
             rows = await self.store.run(statement, {**params, "frontier": chunk})
             read_rows = sum(int(row["total"]) for row in rows)
+            if merge is not None:
+                rows = merge(rows)
             self.read += read_rows
             saturated = read_rows >= budget
             settled = {row["id"] for row in rows if settle_at is not None
@@ -484,6 +489,29 @@ class Scanner:
             for edge_id, (link, source, target) in edges.items()
             if source in rows and target in rows)
         return LinkGraph(out_nodes, out_edges, tuple(notes))
+
+
+def _merge_reach(rows: list[Row]) -> list[Row]:
+    """One REACH row per frontier node from a statement that reads each direction of a
+    node's links on its own (REACH_BY_KIND of a link-heavy kind): neighbours joined by kind,
+    each once, and counted once."""
+    by_node: dict[str, Row] = {}
+    for row in rows:
+        seen = by_node.get(row["id"])
+        if seen is None:
+            by_node[row["id"]] = row
+            continue
+        groups = {kind: list(ids) for kind, ids in seen["groups"]}
+        counted = sum(len(ids) for ids in groups.values())
+        for kind, ids in row["groups"]:
+            known = groups.setdefault(kind, [])
+            have = set(known)
+            known += [i for i in ids if i not in have]
+        twice = counted + sum(len(ids) for _, ids in row["groups"]) - sum(
+            len(ids) for ids in groups.values())
+        by_node[row["id"]] = {"id": row["id"], "total": seen["total"] + row["total"] - twice,
+                              "groups": [[kind, ids] for kind, ids in groups.items()]}
+    return list(by_node.values())
 
 
 def fan_out(cap: int, frontier_size: int) -> int:

@@ -168,21 +168,50 @@ TYPED_REACH_MAX = 6
 edges between two nodes of an untyped pattern by looking in every relationship type; naming
 a few is cheaper (a vehicle's 4 types: 2.5 times), naming a dozen is dearer."""
 
+LINK_HEAVY = ("Operator",)
+"""Kinds whose nodes have many links (an operator: dozens to thousands of consignments). Their
+REACH reads outgoing and incoming links in two directed patterns that each name their types,
+joined by UNION ALL: 1.65 times as fast as one untyped pattern on the 1M-consignment demo.
+A consignment has eight links or so: for it, two patterns cost what one does."""
 
-def _types_of(kind: str) -> tuple[str, ...]:
-    """The relationship types the model lets a node of ``kind`` take part in, either end."""
-    return tuple(rel.type for rel in REL_KINDS
-                 if any(kind in ends or ends == ANY for ends in (rel.sources, rel.targets)))
+
+def _types_from(kind: str) -> tuple[str, ...]:
+    """The relationship types the model lets a node of ``kind`` start."""
+    return tuple(rel.type for rel in REL_KINDS if kind in rel.sources or rel.sources == ANY)
+
+
+def _types_into(kind: str) -> tuple[str, ...]:
+    """The relationship types the model lets a node of ``kind`` end."""
+    return tuple(rel.type for rel in REL_KINDS if kind in rel.targets or rel.targets == ANY)
+
+
+def _reach_by_kind(kind: str) -> Statement | None:
+    """REACH for a frontier of one kind, when naming its relationship types is cheaper than
+    the untyped pattern: a kind whose links all point one way (a vehicle, a driver, an
+    address, a contact) names them in a directed pattern (FalkorDB reads the edge of a
+    directed pattern in half the time), a link-heavy kind reads each direction in its own
+    pattern (two rows per node), and a kind with few types names them."""
+    out, into = _types_from(kind), _types_into(kind)
+    if not out or not into:
+        pattern = "(f)-[r:%s]->(m)" % "|".join(out) if out else "(f)<-[r:%s]-(m)" % "|".join(into)
+        return statement("links.reach." + kind, _frontier_links(pattern) + _REACH)
+    if kind in LINK_HEAVY:  # one row per direction: Scanner.reach merges them
+        return statement("links.reach." + kind, " UNION ALL ".join(
+            _frontier_links(pattern) + _REACH for pattern in (
+                "(f)-[r:%s]->(m)" % "|".join(out), "(f)<-[r:%s]-(m)" % "|".join(into))))
+    either = tuple(dict.fromkeys(out + into))
+    if len(either) <= TYPED_REACH_MAX:
+        return statement("links.reach." + kind,
+                         _frontier_links("(f)-[r:%s]-(m)" % "|".join(either)) + _REACH)
+    return None
 
 
 REACH_BY_KIND: dict[str, Statement] = {
-    kind.label: statement("links.reach.%s" % kind.label, _frontier_links(
-        "(f)-[r:%s]-(m)" % "|".join(_types_of(kind.label))) + _REACH)
-    for kind in NODE_KINDS if len(_types_of(kind.label)) <= TYPED_REACH_MAX
+    kind.label: reach for kind in NODE_KINDS if (reach := _reach_by_kind(kind.label))
 }
-"""REACH for a frontier of one kind that takes part in few relationship types (a vehicle, a
-driver, an address): the pattern names them. The writer only stores edges the model allows,
-so no edge of another type can be missed."""
+"""REACH for a frontier of one kind, where a pattern naming types is cheaper (see
+:func:`_reach_by_kind`). The writer only stores edges the model allows, so no edge of
+another type or direction can be missed."""
 
 BETWEEN = statement(
     "links.between",
