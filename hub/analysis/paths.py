@@ -17,12 +17,13 @@ super-nodes: on the 1M-consignment demo that made a search about four times chea
 reading the last frontier in full, for as many paths found.
 
 Bounds: each scan statement reads at most :data:`BUDGET` rows, a search at most
-:data:`MAX_ROWS` rows in :data:`MAX_STATEMENTS` statements; a side's frontier is cut at
-:data:`MAX_FRONTIER` nodes; reference nodes (border crossings, parties, agencies, profiles) are
-never walked through, only reached as an end; super-nodes (:data:`SUPER_DEGREE` visible
-neighbours or more) are reached, so a path may meet there, but not walked through. When a
-bound cut the search, ``exhaustive`` is false: the paths found are real and visible, but a
-shorter one may exist.
+:data:`MAX_ROWS` rows in :data:`MAX_STATEMENTS` statements before its last hop (which adds
+its members read and at most :data:`LAST_HOP_WAVES` rounds of confirming reads); a side's
+frontier is cut at :data:`MAX_FRONTIER` nodes; reference nodes (border crossings, parties,
+agencies, profiles) are never walked through, only reached as an end; super-nodes
+(:data:`SUPER_DEGREE` visible neighbours or more) are reached, so a path may meet there, but
+not walked through. When a bound cut the search, ``exhaustive`` is false: the paths found
+are real and visible, but a shorter one may exist.
 """
 
 from __future__ import annotations
@@ -282,8 +283,10 @@ async def _grow(scanner: Scanner, task: _Task, side: _Side, other: _Side, degree
         found = {node: reach for reached in reads for node, reach in reached.items()}
         for node in (node for _, chunk in wave for node in chunk):
             reach = found.get(node)
-            if reach is None or not _walkable(task, side, node, reach, degrees):
-                exact &= reach is None
+            if reach is None:
+                continue  # hidden meanwhile, or no visible link
+            if not _walkable(task, side, node, reach, degrees):
+                exact = False
                 continue
             # A node whose read the budget cut is walked through what was read: those
             # neighbours are real and visible, only the answer can no longer claim to be
@@ -332,8 +335,10 @@ async def _last_hop(scanner: Scanner, task: _Task, side: _Side, other: _Side,
         found = {node: reach for reached in reads for node, reach in reached.items()}
         for node in batch:
             reach = found.get(node)
-            if reach is None or not _walkable(task, side, node, reach, degrees):
-                exact &= reach is None
+            if reach is None:
+                continue  # hidden meanwhile
+            if not _walkable(task, side, node, reach, degrees):
+                exact = False
                 continue
             exact &= reach.exact
             new += [m for m in links[node] if _reach(side, node, m, other.kind[m], depth)]
