@@ -225,8 +225,8 @@ if __name__ == "__main__":
                         help="serving processes the link-analysis clients are split over, as "
                         "`hub serve --workers N` runs (default 1)")
     parser.add_argument("--link-concurrency", type=lambda text: [int(c) for c in text.split(",")],
-                        default=[2, 8], help="comma-separated client counts for the link-"
-                        "analysis section (default 2,8: one client per core, and four)")
+                        default=[2, 4, 8], help="comma-separated client counts for the link-"
+                        "analysis section (default 2,4,8: one, two and four per core of 2 cores)")
     parser.add_argument("--only", help="comma-separated sections: " + ",".join(SECTIONS))
     parser.add_argument("--data-dir", help="reuse the seeded graph of this data directory")
     parser.add_argument("--graph", default="hub", help="graph name in --data-dir")
