@@ -6,7 +6,10 @@ The Neo4j test database is emptied before and after each test: point it at a scr
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import os
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -37,6 +40,7 @@ _graphs = itertools.count()
 SHARING = Sharing("MK-CUS", "MK", Distribution.CEFTA_CUSTOMS, ("party:RS",))
 SOURCE = Provenance("contract", "row-1", 1_700_000_000_000)
 
+READ_NAMES = statement("tests.contract.names", "MATCH (n:Entity) RETURN n.name AS name")
 COUNT = statement(
     "tests.contract.count",
     "MATCH (n:Entity) OPTIONAL MATCH (n)-[r]->() "
@@ -345,3 +349,37 @@ async def test_a_nul_character_in_a_read_parameter_is_refused_by_name(
     for params in ({"values": ["ok", "b\x00d"]}, {"values": [{"k\x00": "v"}]}):
         with pytest.raises(InputError, match=r"tests\.contract\.echo .*NUL"):
             await store.run(ECHO, params)
+
+
+async def test_a_watched_embedded_server_that_dies_is_started_again(tmp_path: Path) -> None:
+    # FalkorDB 4.16 has crashed under heavy concurrent reads: the hub starts it again, and
+    # what was acknowledged before the crash is there afterwards (AOF, fsync every second).
+    server = EmbeddedFalkor(tmp_path)
+    server.start()
+    graph = FalkorStore.over_socket(str(server.socket_path), "watched", timeout_ms=30_000)
+    try:
+        await GraphWriter(graph).write([NodeRecord("Operator", stable_id("Operator", "w"),
+                                                   {"name": "Watched"}, SHARING, SOURCE)])
+        await asyncio.sleep(1.5)  # past the once-a-second fsync
+        server.watch(interval_s=0.1)
+        first = server.pid_path.read_text().strip()
+        os.kill(int(first), signal.SIGKILL)
+        for _ in range(300):
+            pid = server.pid_path.read_text().strip() if server.pid_path.exists() else ""
+            if pid not in ("", first) and server._answers():
+                break
+            await asyncio.sleep(0.1)
+        assert server._answers(), "the watched server was not started again"
+        rows = None
+        for _ in range(50):  # a connection the crash broke fails as "graph unavailable"
+            try:
+                rows = await graph.run(READ_NAMES, {})
+                break
+            except GraphUnavailableError:
+                await asyncio.sleep(0.1)
+        assert rows == [{"name": "Watched"}]
+    finally:
+        await graph.close()
+        server.stop()
+    await asyncio.sleep(0.5)  # a stopped server stays stopped: the watcher ended with stop()
+    assert not server._answers()

@@ -18,7 +18,8 @@ SCHEMES = ("embedded", "falkordb", "bolt", "neo4j", "bolt+s", "neo4j+s")
 
 @asynccontextmanager
 async def open_store(settings: Settings) -> AsyncIterator[GraphStore]:
-    """Yield a connected store; on exit close it and stop an embedded server this call started.
+    """Yield a connected store; on exit close it and stop an embedded server this call started
+    (watched meanwhile: started again if it dies).
 
     Raises ConfigError for a URI the hub does not know, GraphUnavailableError when the engine
     cannot be started or reached.
@@ -34,6 +35,7 @@ async def open_store(settings: Settings) -> AsyncIterator[GraphStore]:
     if scheme == "embedded":
         server = EmbeddedFalkor(settings.data_dir)
         await asyncio.to_thread(server.start)
+        server.watch()
         try:
             store = FalkorStore.over_socket(
                 str(server.socket_path), settings.graph_name, settings.query_timeout_ms
@@ -88,6 +90,7 @@ def embedded_kept(settings: Settings) -> Iterator[None]:
         return
     server = EmbeddedFalkor(settings.data_dir)
     server.start()
+    server.watch()
     try:
         yield
     finally:

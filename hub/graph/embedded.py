@@ -3,15 +3,19 @@
 The hub starts it on a unix socket under the data directory (no TCP port), with AOF persistence,
 waits until it answers, and stops it cleanly. A pid file and socket left by a crash are cleared;
 a server already running on the same data directory (another ``hub`` command) is reused and
-left running.
+left running. While the hub serves, :meth:`EmbeddedFalkor.watch` starts the server again if it
+dies (FalkorDB 4.16 has crashed under heavy concurrent reads): requests fail with "graph
+unavailable" until it has reloaded its append-only file, and nothing acknowledged is lost.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +26,10 @@ from hub.errors import GraphUnavailableError
 _LOAD_TIMEOUT_S = 1800.0
 _STOP_TIMEOUT_S = 30.0
 _COMPACT_AT_BYTES = 4 * 1024 * 1024
+WATCH_INTERVAL_S = 2.0
+"""How often a watched server is checked for having exited."""
+
+log = logging.getLogger("hub.graph.embedded")
 
 
 class EmbeddedFalkor:
@@ -33,6 +41,8 @@ class EmbeddedFalkor:
         self.pid_path = self.data_dir / "falkordb.pid"
         self.log_path = self.data_dir / "falkordb.log"
         self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()  # a restart and a stop never interleave
+        self._stopping = threading.Event()
 
     @property
     def owned(self) -> bool:
@@ -82,12 +92,49 @@ class EmbeddedFalkor:
             if self._state() == "ready":
                 return
             time.sleep(0.1)
-        self.stop()
+        self._stop()
         raise GraphUnavailableError(
             self._failure(f"was not ready within {_LOAD_TIMEOUT_S:.0f}s of starting"))
 
+    def watch(self, interval_s: float = WATCH_INTERVAL_S) -> None:
+        """Start the server again whenever it exits while this object owns it, until
+        :meth:`stop` (checked every ``interval_s`` in a daemon thread). A server this object
+        reused belongs to another process, which watches it."""
+        if not self.owned:
+            return
+        self._stopping.clear()
+        threading.Thread(target=self._watch, args=(interval_s,), name="falkordb-watch",
+                         daemon=True).start()
+
+    def _watch(self, interval_s: float) -> None:
+        failures = 0
+        # After a failed start, wait longer each time (up to a minute) before the next one.
+        while not self._stopping.wait(min(60.0, interval_s * 2 ** failures)):
+            with self._lock:
+                process = self._process
+                if self._stopping.is_set() or process is None or process.poll() is None:
+                    continue
+                log.error("the embedded FalkorDB server exited (code %s; its log: %s); "
+                          "starting it again", process.returncode, self.log_path)
+                if process.stderr is not None:
+                    process.stderr.close()
+                self._process = None
+                try:
+                    self.start()
+                except GraphUnavailableError as exc:
+                    failures += 1
+                    log.error("the embedded FalkorDB server did not start again: %s", exc)
+                    continue
+                failures = 0
+                log.warning("the embedded FalkorDB server is serving again")
+
     def stop(self) -> None:
         """Stop the server if this object started it: flush AOF, then wait for exit. Idempotent."""
+        self._stopping.set()
+        with self._lock:
+            self._stop()
+
+    def _stop(self) -> None:
         process = self._process
         if process is None or process.poll() is not None:
             self._process = None
