@@ -313,6 +313,11 @@ async def test_paths_respect_types_hops_and_time(graph: FalkorStore) -> None:
     # C2 was declared on 2025-03-01: a window before that removes every path.
     early = Window(None, epoch_ms("2025-02-01T00:00:00Z"))
     assert (await shortest_paths(scanner(graph), A, B, 6, window=early)).paths == ()
+    # The same filters hold on a search whose last hop finds the path (maxHops = length).
+    last = await shortest_paths(scanner(graph), A, B, 4, limit=10,
+                                rel_types=["EXPORTER_OF", "DRIVEN_BY"])
+    assert [p.nodes for p in last.paths] == [(A, C2, DRIVER, C3, B)]
+    assert (await shortest_paths(scanner(graph), A, B, 4, window=early)).paths == ()
     with pytest.raises(NotFoundError):
         await shortest_paths(scanner(graph), A, C1)
     with pytest.raises(LimitError):
