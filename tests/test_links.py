@@ -356,6 +356,23 @@ async def test_paths_do_not_walk_through_super_nodes(graph: FalkorStore) -> None
         assert sorted(p.nodes for p in unbounded.paths) == sorted(p.nodes for p in both.paths)
 
 
+async def test_a_capped_search_says_so_and_returns_only_real_paths(
+        graph: FalkorStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a frontier cap of one node a hop stops early; nodes left unread stay reached and
+    # the other side may still meet them. Whatever is found is a real, visible path.
+    monkeypatch.setattr("hub.analysis.paths.MAX_FRONTIER", 1)
+    for source, target in ((A, B), (B, A), (A, C3)):
+        result = await shortest_paths(scanner(graph), source, target, 6, limit=10)
+        assert not result.exhaustive, (source, target)
+        edges = {e.id: e for e in result.graph.edges}
+        for path in result.paths:
+            assert (path.nodes[0], path.nodes[-1]) == (source, target)
+            assert not {C1, *HIDDEN_CONS} & set(path.nodes)
+            for (left, right), edge_id in zip(itertools.pairwise(path.nodes), path.edges,
+                                              strict=True):
+                assert {edges[edge_id].source, edges[edge_id].target} == {left, right}
+
+
 async def test_the_last_hop_reads_only_links_to_the_other_side(graph: FalkorStore) -> None:
     # Only links to members come back, through visible records: the hidden consignment C1 is
     # no frontier node, and B's hidden edge to the address never counts.
