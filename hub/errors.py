@@ -32,6 +32,12 @@ class HubError(Exception):
         self.message = message
 
 
+def error_code(exc: BaseException) -> str:
+    """The stable code to report for any exception: its own for a HubError, else ``internal``
+    (what a background task reports of a failure, without its message)."""
+    return exc.code if isinstance(exc, HubError) else HubError.code
+
+
 class ConfigError(HubError):
     """A setting or configuration file has a value the hub cannot use."""
 

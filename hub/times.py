@@ -29,3 +29,8 @@ def epoch_ms(value: object) -> int | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
+
+
+def today_utc() -> str:
+    """Today's date in UTC as ISO 8601 text (``2026-03-14``): the day checks and rules run as of."""
+    return datetime.now(UTC).date().isoformat()

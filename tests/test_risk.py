@@ -46,7 +46,7 @@ from hub.principal import Role
 from hub.settings import Settings
 from hub.times import epoch_ms
 from hub.visibility import Visibility
-from tests.callers import principal
+from tests.callers import as_caller, principal
 
 SCHEMA = build_schema()
 POLICY = CasbinPolicy(Settings().policy_dir)
@@ -338,19 +338,8 @@ SCORE = """query($id: ID!) { riskScore(consignmentId: $id) {
   consignmentId score channel contributions { factor weight reason recordIds } } }"""
 
 
-async def execute(store: FalkorStore, agency: str, query: str, role: Role = Role.ANALYST,
-                  **variables: Any) -> tuple[Any, str | None]:
-    p = principal(agency, role)
-    vis = POLICY.visibility(p)
-    ctx = RequestContext(principal=p, visibility=vis, reader=GraphReader(store, vis),
-                         policy=POLICY, audit=AuditTrail(store), purpose="test")
-    result = await SCHEMA.execute(query, variable_values=variables, context_value=ctx)
-    code = (result.errors[0].extensions or {}).get("code") if result.errors else None
-    return result.data, code
-
-
 async def test_risk_score_through_the_api(graph: FalkorStore) -> None:
-    data, code = await execute(graph, "RS-CUS", SCORE, id=C1)
+    data, code = await as_caller(graph, "RS-CUS", SCORE, id=C1)
     assert code is None
     got = data["riskScore"]
     direct = await score_for_caller(graph, visibility("RS-CUS"), C1)
@@ -361,8 +350,8 @@ async def test_risk_score_through_the_api(graph: FalkorStore) -> None:
     mentioned = {i for c in got["contributions"] for i in c["recordIds"]}
     assert HIDDEN_ON_TRUCK not in mentioned
     # hidden and absent consignments give the same answer
-    assert (await execute(graph, "RS-PHY", SCORE, id=C1))[1] == "not_found"
-    assert (await execute(graph, "RS-CUS", SCORE, id="consignment:none"))[1] == "not_found"
+    assert (await as_caller(graph, "RS-PHY", SCORE, id=C1))[1] == "not_found"
+    assert (await as_caller(graph, "RS-CUS", SCORE, id="consignment:none"))[1] == "not_found"
 
 
 # ---- profile maintenance ----------------------------------------------------------------------
@@ -378,7 +367,7 @@ APPLES = {"name": "Apples from MK, new importers", "weight": 15.0,
 
 
 async def test_rmwg_creates_updates_and_retires_a_profile(graph: FalkorStore) -> None:
-    data, code = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=APPLES)
+    data, code = await as_caller(graph, "RS-CUS", SAVE, Role.RMWG, p=APPLES)
     assert code is None
     saved = data["saveRiskProfile"]
     assert (saved["version"], saved["status"]) == (1, "active")
@@ -386,20 +375,20 @@ async def test_rmwg_creates_updates_and_retires_a_profile(graph: FalkorStore) ->
     assert '"origins":["MK"]' in saved["criteria"]
     changed = {**APPLES, "id": saved["id"], "weight": 18.0, "expectedVersion": 1,
                "validUntil": "2026-12-31"}
-    data, code = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=changed)
+    data, code = await as_caller(graph, "RS-CUS", SAVE, Role.RMWG, p=changed)
     assert code is None
     assert data["saveRiskProfile"]["version"] == 2
     assert data["saveRiskProfile"]["weight"] == 18.0
     assert data["saveRiskProfile"]["validUntil"] == "2026-12-31"
     # a stale editor is refused, and so is a second profile with the same name
-    assert (await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=changed))[1] == "bad_input"
-    assert (await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=APPLES))[1] == "bad_input"
+    assert (await as_caller(graph, "RS-CUS", SAVE, Role.RMWG, p=changed))[1] == "bad_input"
+    assert (await as_caller(graph, "RS-CUS", SAVE, Role.RMWG, p=APPLES))[1] == "bad_input"
     # clearing validUntil removes it
     cleared = {**changed, "expectedVersion": 2, "validUntil": None}
-    data, code = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=cleared)
+    data, code = await as_caller(graph, "RS-CUS", SAVE, Role.RMWG, p=cleared)
     assert code is None
     assert data["saveRiskProfile"]["validUntil"] is None
-    data, code = await execute(graph, "RS-CUS", RETIRE, Role.RMWG, id=saved["id"], v=3)
+    data, code = await as_caller(graph, "RS-CUS", RETIRE, Role.RMWG, id=saved["id"], v=3)
     assert code is None
     assert data["retireRiskProfile"] == {"id": saved["id"], "version": 4, "status": "retired"}
     trail = await AuditTrail(graph).accessed_records_of("RS-CUS")
@@ -408,13 +397,13 @@ async def test_rmwg_creates_updates_and_retires_a_profile(graph: FalkorStore) ->
 
 
 async def test_profile_writes_need_the_rmwg_role_and_ownership(graph: FalkorStore) -> None:
-    assert (await execute(graph, "RS-CUS", SAVE, Role.ANALYST, p=APPLES))[1] == "forbidden"
-    data, _ = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p=APPLES)
+    assert (await as_caller(graph, "RS-CUS", SAVE, Role.ANALYST, p=APPLES))[1] == "forbidden"
+    data, _ = await as_caller(graph, "RS-CUS", SAVE, Role.RMWG, p=APPLES)
     profile_id = data["saveRiskProfile"]["id"]
     other = {**APPLES, "id": profile_id, "weight": 1.0}
-    assert (await execute(graph, "MK-CUS", SAVE, Role.RMWG, p=other))[1] == "forbidden"
-    assert (await execute(graph, "MK-CUS", RETIRE, Role.RMWG, id=profile_id))[1] == "forbidden"
-    assert (await execute(graph, "RS-CUS", RETIRE, Role.RMWG, id="profile:none"))[1] == \
+    assert (await as_caller(graph, "MK-CUS", SAVE, Role.RMWG, p=other))[1] == "forbidden"
+    assert (await as_caller(graph, "MK-CUS", RETIRE, Role.RMWG, id=profile_id))[1] == "forbidden"
+    assert (await as_caller(graph, "RS-CUS", RETIRE, Role.RMWG, id="profile:none"))[1] == \
         "not_found"
 
 
@@ -430,7 +419,7 @@ async def test_invalid_profile_input_is_refused_before_anything_is_written(
     assert result.errors
     assert "'hs_prefixes'" in result.errors[0].message
     for field, value in (("weight", 500.0), ("validUntil", "31.12.2026"), ("name", "x")):
-        _, code = await execute(graph, "RS-CUS", SAVE, Role.RMWG, p={**APPLES, field: value})
+        _, code = await as_caller(graph, "RS-CUS", SAVE, Role.RMWG, p={**APPLES, field: value})
         assert code == "bad_input", field
     assert (await AuditTrail(graph).accessed_records_of("RS-CUS")).entries == ()
 
@@ -439,7 +428,7 @@ async def test_a_retired_profile_stops_scoring(graph: FalkorStore) -> None:
     before = await score_for_caller(graph, visibility("RS-CUS"), C1)
     assert before is not None
     assert any(c.factor == "profile" for c in before.contributions)
-    await execute(graph, "RS-CUS", RETIRE, Role.RMWG, id=TOBACCO)
+    await as_caller(graph, "RS-CUS", RETIRE, Role.RMWG, id=TOBACCO)
     after = await score_for_caller(graph, visibility("RS-CUS"), C1)
     assert after is not None
     assert not any(c.factor == "profile" for c in after.contributions)

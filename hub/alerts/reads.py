@@ -7,7 +7,6 @@ hub/graph/cypher/alerts.py); nothing here filters after the fact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
@@ -17,6 +16,7 @@ from hub.errors import InputError, LimitError
 from hub.graph.cypher import alerts as cypher
 from hub.graph.reader import GraphReader
 from hub.graph.store import Row
+from hub.times import today_utc
 
 MAX_PAGE = 100
 
@@ -128,7 +128,7 @@ class AlertReads:
     def __init__(self, reader: GraphReader, today: str | None = None) -> None:
         self._store = reader.store
         self._vis = reader.params
-        self._today = today or datetime.now(UTC).date().isoformat()
+        self._today = today or today_utc()
 
     async def alert(self, alert_id: str) -> tuple[Row, int | None] | None:
         """The alert and the version my agency acknowledged (None if never), or None."""

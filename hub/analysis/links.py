@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from hub.chunks import chunked
 from hub.errors import InputError, LimitError
 from hub.graph.cypher.links import (
     BETWEEN,
@@ -374,7 +375,7 @@ class Scanner:
         statement reached the budget (a lower bound). Reads the frontier in chunks of
         :data:`_MEET_CHUNK` nodes, together."""
         wanted = list(dict.fromkeys(frontier))
-        chunks = [wanted[i:i + _MEET_CHUNK] for i in range(0, len(wanted), _MEET_CHUNK)]
+        chunks = list(chunked(wanted, _MEET_CHUNK))
         params = {"q": where.params(), "vis": self.vis, "members": list(members),
                   "budget": self.budget}
         self.sent += len(chunks)
@@ -448,7 +449,7 @@ class Scanner:
         """The visible edges (``where.types``, the window's edge times) between each pair of
         visible nodes, as links seen from the pair's first node, ordered by edge id."""
         wanted = list(dict.fromkeys(pairs))
-        chunks = [wanted[i:i + _DETAIL_CHUNK] for i in range(0, len(wanted), _DETAIL_CHUNK)]
+        chunks = list(chunked(wanted, _DETAIL_CHUNK))
         params = {"q": where.params(), "vis": self.vis}
         results = await asyncio.gather(*(
             self.store.run(BETWEEN, {**params, "pairs": [list(p) for p in chunk]})
@@ -465,7 +466,7 @@ class Scanner:
     async def nodes(self, ids: Iterable[str]) -> dict[str, Row]:
         """Summary rows (id, kind, sharing, label, time) of the visible ``ids``, by id."""
         wanted = list(dict.fromkeys(ids))
-        chunks = [wanted[i:i + _DETAIL_CHUNK] for i in range(0, len(wanted), _DETAIL_CHUNK)]
+        chunks = list(chunked(wanted, _DETAIL_CHUNK))
         results = await asyncio.gather(*(
             self.store.run(NODES, {"ids": chunk, "vis": self.vis}) for chunk in chunks))
         return {row["n"]["id"]: row["n"] for rows in results for row in rows}

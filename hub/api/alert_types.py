@@ -6,7 +6,6 @@ alert's own history, always through the request's reader.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -30,6 +29,7 @@ from hub.api.context import RequestContext
 from hub.api.types import PageInfo, Sharing
 from hub.graph.store import Row
 from hub.model import Distribution
+from hub.times import today_utc
 
 # The domain's enums, named for GraphQL (strawberry.enum marks the class and returns it).
 strawberry.enum(RiskDomain, name="RiskDomain", description="CRMS2 risk domains, plus SPS.")
@@ -147,7 +147,7 @@ def _status(row: Row) -> InboxStatus:
     if row.get("status") == AlertStatus.WITHDRAWN.value:
         return InboxStatus.WITHDRAWN
     until = row.get("valid_until")
-    if until and until < datetime.now(UTC).date().isoformat():
+    if until and until < today_utc():
         return InboxStatus.EXPIRED
     return InboxStatus.ACTIVE
 

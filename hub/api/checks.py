@@ -7,7 +7,6 @@ AEO status changes) are ``RiskSignal`` records: list them with ``riskSignals``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -19,6 +18,7 @@ from hub.checks.aeo_changes import record_aeo_status
 from hub.checks.lpco import lpco_report
 from hub.checks.signals import Signal, checked_day
 from hub.errors import ForbiddenError
+from hub.times import today_utc
 
 
 @strawberry.type(description="A problem a check found.")
@@ -110,10 +110,6 @@ class AeoStatusChange:
                                                               "or revokes the authorisation")
 
 
-def _today() -> str:
-    return datetime.now(UTC).date().isoformat()
-
-
 async def _lpco_check(info: strawberry.Info[RequestContext, None],
                       consignment_id: strawberry.ID) -> LpcoCheck | None:
     report = await lpco_report(info.context.reader, [str(consignment_id)])
@@ -125,7 +121,7 @@ async def _lpco_check(info: strawberry.Info[RequestContext, None],
 
 async def _aeo_status(info: strawberry.Info[RequestContext, None], operator_id: strawberry.ID,
                       at: str | None = None) -> list[AeoStatus]:
-    day = checked_day(at, "at") if at else _today()
+    day = checked_day(at, "at") if at else today_utc()
     rows = await aeo_status(info.context.reader, str(operator_id), day)
     return [AeoStatus(id=strawberry.ID(a.id), number=a.number, aeo_type=a.aeo_type,
                       issuing_party=a.issuing_party, status=a.status,

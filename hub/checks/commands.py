@@ -7,7 +7,7 @@ checks give them. The CLI only parses options and calls these.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from rich.console import Console
 
@@ -20,7 +20,7 @@ from hub.errors import InputError
 from hub.graph.connect import open_store
 from hub.policy.engine import PolicyEngine
 from hub.settings import Settings
-from hub.times import epoch_ms
+from hub.times import epoch_ms, today_utc
 
 
 def _day_bounds(since: str, until: str | None) -> tuple[int, int]:
@@ -52,7 +52,7 @@ async def seed_match_command(settings: Settings, since: str, until: str | None,
 
 async def aeo_sync_command(settings: Settings, day: str | None, console: Console) -> int:
     """Record register status changes in the AEO histories; print the withdrawals."""
-    on = checked_day(day, "--date") if day else datetime.now(UTC).date().isoformat()
+    on = checked_day(day, "--date") if day else today_utc()
     async with open_store(settings) as store:
         changes = await sync_aeo_history(store, on)
     console.print(f"{len(changes)} AEO status change(s) recorded as of {on}")

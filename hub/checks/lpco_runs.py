@@ -33,6 +33,7 @@ from typing import BinaryIO
 from hub.checks.lpco import lpco_report
 from hub.checks.lpco_rules import LpcoRules
 from hub.checks.signals import Signal, signal_records, sorted_signals
+from hub.chunks import chunked
 from hub.graph.cypher import checks as cypher
 from hub.graph.reader import GraphReader
 from hub.graph.store import GraphStore, Row
@@ -100,7 +101,7 @@ class LpcoRun:
 
     async def consignments(self, ids: Sequence[str]) -> LpcoRunReport:
         """Check the given consignments (unknown ids count for nothing)."""
-        for chunk in _chunks(list(dict.fromkeys(ids)), BATCH):
+        for chunk in chunked(list(dict.fromkeys(ids)), BATCH):
             await self._owned(await self._store.run(cypher.LPCO_OWNERS_SYSTEM, {"ids": chunk}))
         return self.report
 
@@ -108,7 +109,7 @@ class LpcoRun:
         """Check every consignment presenting one of the given documents (a new use, a changed
         document or a new one changes what the other presentations are judged against)."""
         seen: set[str] = set()
-        for chunk in _chunks(sorted(set(ids)), BATCH):
+        for chunk in chunked(sorted(set(ids)), BATCH):
             rows = await self._store.run(cypher.LPCO_PRESENTERS_SYSTEM, {"ids": chunk})
             fresh = [r for r in rows if r["id"] not in seen]
             seen.update(r["id"] for r in fresh)
@@ -136,7 +137,7 @@ class LpcoRun:
             else:
                 self.report.unowned += 1
         for agency, ids in sorted(by_owner.items()):
-            for chunk in _chunks(ids, BATCH):
+            for chunk in chunked(ids, BATCH):
                 await self._check(agency, chunk)
 
     async def _check(self, agency: str, ids: list[str]) -> None:
@@ -166,11 +167,6 @@ class LpcoRun:
         """The report, its signals in a stable order."""
         self.report.signals = sorted_signals(self.report.signals)
         return self.report
-
-
-def _chunks(ids: Sequence[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start:start + size])
 
 
 async def check_consignments(store: GraphStore, policy: PolicyEngine, ids: Sequence[str], *,

@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.chunks import chunked
 from hub.errors import InputError
 from hub.graph.cypher.writes import MERGE_EDGES, MERGE_NODES
 from hub.graph.store import GraphStore
@@ -194,7 +195,7 @@ class GraphWriter:
                 edges[record.type].append(edge_row(record))
         report = WriteReport()
         for label, rows in nodes.items():
-            for chunk in _chunks(_dedupe(rows), self._batch_size):
+            for chunk in chunked(_dedupe(rows), self._batch_size):
                 result = await self._store.run(MERGE_NODES[label], {"rows": chunk})
                 report.nodes += len(chunk)
                 report.foreign += len(chunk) - int(result[0]["mine"])
@@ -203,7 +204,7 @@ class GraphWriter:
                 if progress:
                     progress(len(chunk))
         for rel_type, rows in edges.items():
-            for chunk in _chunks(_dedupe(rows), self._batch_size):
+            for chunk in chunked(_dedupe(rows), self._batch_size):
                 result = await self._store.run(MERGE_EDGES[rel_type], {"rows": chunk})
                 total = int(result[0]["total"])
                 report.edges += total
@@ -219,8 +220,3 @@ class GraphWriter:
 def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep the last row per id: one MERGE per id within a statement keeps counts exact."""
     return list({row["id"]: row for row in rows}.values())
-
-
-def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield list(rows[start:start + size])

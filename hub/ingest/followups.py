@@ -25,7 +25,6 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from rich.console import Console
@@ -34,11 +33,12 @@ from hub.analysis.risk.schedule import PatternRun, PatternRunner
 from hub.checks.aeo import StatusChange
 from hub.checks.aeo_changes import sync_aeo_history
 from hub.checks.lpco_runs import LpcoRunReport, check_documents
-from hub.errors import HubError
+from hub.errors import error_code
 from hub.graph.store import GraphStore
 from hub.ingest.report import IngestReport
 from hub.policy.audit import AuditTrail
 from hub.policy.engine import PolicyEngine
+from hub.times import today_utc
 
 log = logging.getLogger("hub.ingest.followups")
 
@@ -151,7 +151,7 @@ async def _step(name: str, job: Callable[[], Awaitable[T]]) -> Step[T]:
     try:
         return Step(await job())
     except Exception as exc:  # any failure is reported, never raised: the ingest stands
-        code = exc.code if isinstance(exc, HubError) else "internal"
+        code = error_code(exc)
         # the message and traceback may name records: kept out of the normal log
         log.warning("%s failed after an ingest (%s: %s); %s", name, code, type(exc).__name__,
                     RETRY[name])
@@ -159,14 +159,10 @@ async def _step(name: str, job: Callable[[], Awaitable[T]]) -> Step[T]:
         return Step(error=code)
 
 
-def _today() -> str:
-    return datetime.now(UTC).date().isoformat()
-
-
 async def run_followups(store: GraphStore, policy: Callable[[], PolicyEngine],
                         audit: AuditTrail | None, work: Ingested, *,
                         patterns: PatternRunner | None = None,
-                        today: Callable[[], str] = _today) -> Followups:
+                        today: Callable[[], str] = today_utc) -> Followups:
     """Run the steps ``work`` calls for (see the module docstring) and say what they did.
 
     ``policy`` is called when a step needs it, so a policy that cannot load fails that step,
@@ -217,7 +213,7 @@ class FollowupQueue:
 
     def __init__(self, policy: Callable[[], PolicyEngine],
                  patterns: PatternRunner | None = None,
-                 today: Callable[[], str] = _today) -> None:
+                 today: Callable[[], str] = today_utc) -> None:
         self._policy = policy
         self._patterns = patterns
         self._today = today

@@ -32,6 +32,7 @@ from hub.policy.audit import AuditTrail
 from hub.policy.engine import PolicyEngine
 from hub.principal import Principal, Role
 from hub.reference import AGENCIES, AGENCY_BY_CODE
+from hub.times import today_utc
 from hub.visibility import Visibility
 
 SOURCE = "risk-patterns"
@@ -201,6 +202,6 @@ async def after_ingest(store: GraphStore, policy: PolicyEngine, audit: AuditTrai
                        agencies: Sequence[str] | None = None) -> PatternReport:
     """The hook to run after an ingest (or on a schedule): every rule, for every analysis
     agency, as of ``as_of`` (default: today, UTC)."""
-    day = as_of or datetime.now(tz=UTC).date().isoformat()
+    day = as_of or today_utc()
     return await run_patterns(store, audiences_for(policy, agencies or analysis_agencies()),
                               day, audit=audit)

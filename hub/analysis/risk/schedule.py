@@ -21,14 +21,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from hub.analysis.risk.patterns import after_ingest
-from hub.errors import HubError
+from hub.errors import error_code
 from hub.graph.store import GraphStore
 from hub.policy.audit import AuditTrail
 from hub.policy.engine import PolicyEngine
+from hub.times import today_utc
 
 log = logging.getLogger("hub.risk.patterns")
 
@@ -85,7 +85,7 @@ class PatternRunner:
                  today: Callable[[], str] | None = None) -> None:
         self._policy = policy
         self._agencies = agencies
-        self._today = today or (lambda: datetime.now(tz=UTC).date().isoformat())
+        self._today = today or today_utc
         self._lock = asyncio.Lock()
         self.passes = 0
         self.last: PatternRun | None = None
@@ -107,7 +107,7 @@ class PatternRunner:
             report = await after_ingest(store, self._policy(), audit, as_of,
                                         self._agencies)
         except Exception as exc:  # any failure is reported, never raised
-            code = exc.code if isinstance(exc, HubError) else "internal"
+            code = error_code(exc)
             # the message and traceback may name records: kept out of the normal log
             log.warning("pattern rules failed after %s (%s: %s); %s", trigger, code,
                         type(exc).__name__, RETRY_HINT if trigger == "ingest"

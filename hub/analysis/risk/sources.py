@@ -41,6 +41,7 @@ from hub.analysis.risk.evidence import (
 from hub.analysis.risk.profiles import Profile, profile_from_row
 from hub.checks.lpco import document_from_row
 from hub.checks.lpco_rules import Document
+from hub.chunks import chunked
 from hub.graph.cypher import risk as cypher
 from hub.graph.statements import Statement
 from hub.graph.store import GraphStore, Row
@@ -152,11 +153,6 @@ def _keeper(links: dict[str, AlertLink]) -> Callable[[AlertLink], None]:
     return keep
 
 
-def _chunks(ids: Sequence[str], size: int = BATCH) -> Iterable[list[str]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start:start + size])
-
-
 class EvidenceReader:
     """Reads evidence in batches; caches operators and documents across batches of one run."""
 
@@ -195,7 +191,7 @@ class EvidenceReader:
 
     async def consignments(self, ids: Sequence[str]) -> list[ConsignmentFacts]:
         found: dict[str, ConsignmentFacts] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunked(ids, BATCH):
             rows = await self._run(cypher.CONSIGNMENTS, cypher.CONSIGNMENTS_SYSTEM,
                                    {"ids": chunk})
             for row in rows:
@@ -205,7 +201,7 @@ class EvidenceReader:
 
     async def _operator_facts(self, ids: Iterable[str]) -> None:
         missing = sorted(set(ids) - set(self._operators))
-        for chunk in _chunks(missing):
+        for chunk in chunked(missing, BATCH):
             rows = await self._run(cypher.OPERATORS, cypher.OPERATORS_SYSTEM, {"ids": chunk})
             for row in rows:
                 facts = operator_facts(row["o"])
@@ -213,7 +209,7 @@ class EvidenceReader:
 
     async def _lpco_facts(self, ids: Iterable[str]) -> None:
         missing = sorted(set(ids) - set(self._lpcos))
-        for chunk in _chunks(missing):
+        for chunk in chunked(missing, BATCH):
             rows = await self._run(cypher.LPCOS, cypher.LPCOS_SYSTEM, {"ids": chunk})
             for row in rows:
                 facts = document_from_row(row["l"])  # as the LPCO checks read theirs
@@ -261,7 +257,7 @@ class EvidenceReader:
             return self._signal_index
         ids = sorted({x for c in facts for x in (c.id, *(op for _, op in c.parties), *c.lpcos)})
         found: dict[str, list[tuple[SignalFact, str]]] = defaultdict(list)
-        for chunk in _chunks(ids):
+        for chunk in chunked(ids, BATCH):
             for row in await self._store.run(cypher.SIGNALS_ON, {**self._params, "ids": chunk}):
                 found[row["id"]].append((signal_fact(row["s"]), row["kind"]))
         return found
@@ -279,7 +275,7 @@ class EvidenceReader:
 
     async def _neighbours(self, ids: Iterable[str]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = defaultdict(dict)
-        for chunk in _chunks(sorted(set(ids))):
+        for chunk in chunked(sorted(set(ids)), BATCH):
             for row in await self._run(cypher.NEIGHBOURS, cypher.NEIGHBOURS_SYSTEM,
                                        {"ids": chunk}):
                 found[row["id"]][row["neighbour"]] = row["kind"]
