@@ -166,7 +166,8 @@ MEET = statement(
 TYPED_REACH_MAX = 6
 """Relationship types up to which naming them beats an untyped pattern. FalkorDB finds the
 edges between two nodes of an untyped pattern by looking in every relationship type; naming
-a few is cheaper (a vehicle's 4 types: 2.5 times), naming a dozen is dearer."""
+a few is cheaper (a vehicle's 4 types, undirected: 2.5 times), naming a dozen (a
+consignment's) is not."""
 
 LINK_HEAVY = ("Operator",)
 """Kinds whose nodes have many links (an operator: dozens to thousands of consignments). Their
